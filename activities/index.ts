@@ -1,0 +1,12 @@
+/** All activities, built from their dependencies. Workflows import only the type. */
+import type { ActivityDeps } from './deps';
+import { systemActivities } from './system';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...systemActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { ActivityDeps };

@@ -1,0 +1,43 @@
+/** Assembles the Express app: request ids and logs, public routes, then the authenticated /v1. */
+import express, { Router } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { ApiContext } from './context';
+import { authenticate } from './middleware/auth';
+import { errorHandler, unknownRoute } from './middleware/errors';
+import { jsonBody } from './middleware/json-body';
+import { requestId } from './middleware/request-id';
+import { accountRoutes } from './routes/account';
+import { publicRoutes } from './routes/public';
+
+export function createApp(ctx: ApiContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('query parser', 'simple');
+
+  app.use(requestId);
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      genReqId: (req) => (req as express.Request).id,
+      customProps: (req) => ({ request_id: (req as express.Request).id }),
+      autoLogging: { ignore: (req) => req.url === '/health' },
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      },
+    }),
+  );
+
+  app.use(publicRoutes(ctx));
+
+  const v1 = Router();
+  v1.use(authenticate(ctx.db));
+  v1.use(jsonBody(ctx.config.bodyLimit));
+  v1.use(accountRoutes());
+  app.use('/v1', v1);
+
+  app.use(unknownRoute);
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

@@ -1,0 +1,30 @@
+/** Production entry point of the API (`npm run start:api`); scale it out by running more. */
+import { loadConfig } from '../common/config';
+import { createLogger } from '../common/logger';
+import { openServices, resolveEndpoints } from '../common/runtime';
+import { startApi } from './server';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'dispatch-hub-api');
+  const services = await openServices(config, resolveEndpoints(config), logger);
+  const api = await startApi(
+    { db: services.database.db, temporal: services.temporal, config, logger },
+    config.port,
+    config.host,
+  );
+  logger.info({ url: api.url }, 'api listening');
+  const stop = async (signal: string): Promise<void> => {
+    logger.info({ signal }, 'api stopping');
+    await api.close();
+    await services.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+/** The last two handlers: unknown routes (404) and every thrown error, always as contract JSON. */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../../common/logger';
+import { ApiError } from '../errors';
+
+export const unknownRoute: RequestHandler = (req) => {
+  throw new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`);
+};
+
+/** body-parser and raw-body tag their errors with a `type`; map each to the contract. */
+function fromBodyParser(err: { type?: string; status?: number; message?: string }): ApiError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new ApiError(400, 'validation_error', 'request body is not valid JSON', { field: '(body)' });
+    case 'entity.too.large':
+      return new ApiError(413, 'payload_too_large', 'request body is larger than the limit');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError(415, 'unsupported_media_type', 'request bodies must be UTF-8 JSON');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+    case 'stream.not.readable':
+      return new ApiError(400, 'validation_error', 'request body could not be read');
+    default:
+      return undefined;
+  }
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const known =
+      err instanceof ApiError
+        ? err
+        : fromBodyParser(err ?? {}) ??
+          // Other http-errors (e.g. a URI that cannot be decoded) carry a 4xx status of their own.
+          (typeof err?.status === 'number' && err.status >= 400 && err.status < 500
+            ? new ApiError(err.status === 404 ? 404 : 400, err.status === 404 ? 'not_found' : 'validation_error', 'bad request')
+            : undefined);
+    if (known) {
+      if (known.status === 429 || known.status === 503) res.setHeader('Retry-After', String(known.details.retry_after ?? 1));
+      res.status(known.status).json(known.toBody());
+      return;
+    }
+    logger.error({ err, request_id: req.id }, 'unhandled error');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(500).json(
+      new ApiError(500, 'internal_error', 'internal error; safe to retry', { request_id: req.id }).toBody(),
+    );
+  };
+}

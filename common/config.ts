@@ -1,0 +1,83 @@
+/**
+ * The hub's configuration, read once from the environment and validated, so a typo in a
+ * variable fails at start with a clear message instead of at the first request.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const flag = z
+  .enum(['0', '1', 'true', 'false', ''])
+  .optional()
+  .transform((v) => v === '1' || v === 'true');
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TLS: flag,
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  HUB_TASK_QUEUE: z.string().min(1).default('dispatch-hub'),
+  HUB_DATA_DIR: z.string().min(1).default('.data'),
+  HUB_DEV_API_KEY: z.string().optional(),
+  HUB_ALLOW_PRIVATE_URLS: flag,
+  HUB_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  HUB_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  HUB_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  HUB_BODY_LIMIT: z.string().default('2mb'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface HubConfig {
+  port: number;
+  host: string;
+  /** Unset means "use the embedded Postgres that `npm run dev` starts". */
+  databaseUrl?: string;
+  databasePoolSize: number;
+  temporal: {
+    /** Unset means "use the dev server that `npm run dev` starts". */
+    address?: string;
+    namespace: string;
+    tls: boolean;
+    apiKey?: string;
+  };
+  taskQueue: string;
+  dataDir: string;
+  devApiKey?: string;
+  allowPrivateUrls: boolean;
+  embedded: { pgPort: number; temporalPort: number; temporalUiPort: number };
+  bodyLimit: string;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      tls: e.TEMPORAL_TLS,
+      apiKey: e.TEMPORAL_API_KEY,
+    },
+    taskQueue: e.HUB_TASK_QUEUE,
+    dataDir: path.resolve(e.HUB_DATA_DIR),
+    devApiKey: e.HUB_DEV_API_KEY || undefined,
+    allowPrivateUrls: e.HUB_ALLOW_PRIVATE_URLS,
+    embedded: { pgPort: e.HUB_PG_PORT, temporalPort: e.HUB_TEMPORAL_PORT, temporalUiPort: e.HUB_TEMPORAL_UI_PORT },
+    bodyLimit: e.HUB_BODY_LIMIT,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Where the running hub's Postgres and Temporal are. External services come from
+ * DATABASE_URL / TEMPORAL_ADDRESS; otherwise from the stack file `npm run dev` writes when it
+ * starts the embedded ones, so extra API or worker processes can join a local dev stack.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { HubConfig } from './config';
+import { connectDatabase, type DbHandle } from './db/connect';
+import { migrateToLatest } from './db/migrate';
+import type { Logger } from './logger';
+import { connectClient, registerSearchAttributes } from './temporal/connection';
+
+export interface Endpoints {
+  databaseUrl: string;
+  temporalAddress: string;
+}
+
+export const stackFilePath = (dataDir: string): string => path.join(dataDir, 'stack.json');
+
+export function writeStackFile(dataDir: string, endpoints: Endpoints & Record<string, unknown>): void {
+  writeFileSync(stackFilePath(dataDir), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
+}
+
+export function resolveEndpoints(config: HubConfig): Endpoints {
+  let stack: Partial<Endpoints> = {};
+  const file = stackFilePath(config.dataDir);
+  if ((!config.databaseUrl || !config.temporal.address) && existsSync(file)) {
+    stack = JSON.parse(readFileSync(file, 'utf8')) as Partial<Endpoints>;
+  }
+  const databaseUrl = config.databaseUrl ?? stack.databaseUrl;
+  const temporalAddress = config.temporal.address ?? stack.temporalAddress;
+  if (!databaseUrl || !temporalAddress) {
+    throw new Error(
+      'no Postgres/Temporal to connect to: set DATABASE_URL and TEMPORAL_ADDRESS, or start the embedded stack with `npm run dev`',
+    );
+  }
+  return { databaseUrl, temporalAddress };
+}
+
+export interface Services {
+  database: DbHandle;
+  temporal: Client;
+  close(): Promise<void>;
+}
+
+/** Connects to both services, runs pending migrations and registers search attributes. */
+export async function openServices(config: HubConfig, endpoints: Endpoints, logger: Logger): Promise<Services> {
+  const database = connectDatabase(endpoints.databaseUrl, { poolSize: config.databasePoolSize, logger });
+  const applied = await migrateToLatest(database.db);
+  if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+  const temporal = await connectClient({
+    address: endpoints.temporalAddress,
+    namespace: config.temporal.namespace,
+    tls: config.temporal.tls,
+    apiKey: config.temporal.apiKey,
+  });
+  const registered = await registerSearchAttributes(temporal);
+  if (registered.length) logger.info({ search_attributes: registered }, 'search attributes registered');
+  return {
+    database,
+    temporal,
+    close: async () => {
+      await temporal.connection.close();
+      await database.close();
+    },
+  };
+}

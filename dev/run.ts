@@ -1,0 +1,67 @@
+/**
+ * `npm run dev`: the whole hub in one command — embedded Postgres and Temporal (unless
+ * DATABASE_URL / TEMPORAL_ADDRESS point elsewhere), migrations, the worker and the API.
+ * Ctrl-C stops everything; data stays in HUB_DATA_DIR for the next start.
+ */
+import { loadConfig } from '../common/config';
+import { createLogger } from '../common/logger';
+import { openServices, stackFilePath, writeStackFile } from '../common/runtime';
+import { startApi } from '../api/server';
+import { connectWorker, createHubWorker } from '../worker/worker';
+import { ensureDevTenant } from './dev-tenant';
+import { startEmbeddedStack } from './stack';
+import { rmSync } from 'node:fs';
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'dispatch-hub');
+  const say = (line: string): void => console.log(`[dev] ${line}`);
+  if (config.allowPrivateUrls) {
+    logger.warn('HUB_ALLOW_PRIVATE_URLS is on: webhooks may target http and private addresses (development only)');
+  }
+
+  say(`data directory: ${config.dataDir}`);
+  const stack = await startEmbeddedStack(config, { log: (l) => logger.debug(l) });
+  writeStackFile(config.dataDir, { ...stack.endpoints, uiUrl: stack.uiUrl, pid: process.pid });
+  const services = await openServices(config, stack.endpoints, logger);
+  const devKey = await ensureDevTenant(services.database.db, config.dataDir, config.devApiKey);
+
+  const connection = await connectWorker(stack.endpoints.temporalAddress, config.temporal);
+  const worker = await createHubWorker({
+    connection,
+    deps: { db: services.database.db, temporal: services.temporal, config, logger },
+  });
+  const workerRun = worker.run();
+  const api = await startApi({ db: services.database.db, temporal: services.temporal, config, logger }, config.port, config.host);
+
+  say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  say(`API          ${api.url}   (try: curl ${api.url}/health)`);
+  say(`Temporal UI  ${stack.uiUrl ?? '(external Temporal: see your cluster UI)'}`);
+  say(`Dev API key  ${devKey}`);
+  say('Ctrl-C stops everything; data is kept.');
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping ...`);
+    await api.close();
+    // The SDK drains the worker on SIGINT/SIGTERM by itself; only ask when it has not yet.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await workerRun.catch(() => undefined);
+    await connection.close();
+    await services.close();
+    await stack.stop();
+    rmSync(stackFilePath(config.dataDir), { force: true });
+    say('stopped');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

