@@ -27,10 +27,15 @@ const envSchema = z.object({
   HUB_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   HUB_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   HUB_BODY_LIMIT: z.string().default('2mb'),
+  /** Encrypts webhook secrets at rest; the dev stack uses a fixed development key. */
+  HUB_SECRET_KEY: z.string().min(32).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Every variable the hub reads (docker-compose.yml is checked against this list). */
+export const ENV_KEYS = Object.keys(envSchema.shape) as (keyof Env)[];
 
 export interface HubConfig {
   port: number;
@@ -51,6 +56,7 @@ export interface HubConfig {
   allowPrivateUrls: boolean;
   embedded: { pgPort: number; temporalPort: number; temporalUiPort: number };
   bodyLimit: string;
+  secretKey?: string;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -78,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     allowPrivateUrls: e.HUB_ALLOW_PRIVATE_URLS,
     embedded: { pgPort: e.HUB_PG_PORT, temporalPort: e.HUB_TEMPORAL_PORT, temporalUiPort: e.HUB_TEMPORAL_UI_PORT },
     bodyLimit: e.HUB_BODY_LIMIT,
+    secretKey: e.HUB_SECRET_KEY,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -4,12 +4,13 @@
  * Ctrl-C stops everything; data stays in HUB_DATA_DIR for the next start.
  */
 import { loadConfig } from '../common/config';
+import { installTemporalRuntime } from '../worker/runtime';
 import { createLogger } from '../common/logger';
 import { openServices, stackFilePath, writeStackFile } from '../common/runtime';
 import { startApi } from '../api/server';
 import { connectWorker, createHubWorker } from '../worker/worker';
 import { ensureDevTenant } from './dev-tenant';
-import { startEmbeddedStack } from './stack';
+import { stackOptionsFor, startEmbeddedStack } from './stack';
 import { rmSync } from 'node:fs';
 
 async function main(): Promise<void> {
@@ -22,7 +23,8 @@ async function main(): Promise<void> {
   }
 
   say(`data directory: ${config.dataDir}`);
-  const stack = await startEmbeddedStack(config, { log: (l) => logger.debug(l) });
+  installTemporalRuntime(logger);
+  const stack = await startEmbeddedStack({ ...stackOptionsFor(config), log: (l) => logger.debug(l) });
   writeStackFile(config.dataDir, { ...stack.endpoints, uiUrl: stack.uiUrl, pid: process.pid });
   const services = await openServices(config, stack.endpoints, logger);
   const devKey = await ensureDevTenant(services.database.db, config.dataDir, config.devApiKey);

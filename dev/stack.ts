@@ -18,35 +18,57 @@ export interface EmbeddedStack {
   stop(): Promise<void>;
 }
 
-export async function startEmbeddedStack(
-  config: HubConfig,
-  opts: { headless?: boolean; log?: (line: string) => void } = {},
-): Promise<EmbeddedStack> {
+export interface StackOptions {
+  dataDir: string;
+  /** Start an embedded Postgres on this port; omit to use `databaseUrl`. */
+  pgPort?: number;
+  databaseUrl?: string;
+  /** Start a Temporal dev server on this port; omit to use `temporalAddress`. */
+  temporalPort?: number;
+  temporalAddress?: string;
+  uiPort?: number;
+  headless?: boolean;
+  log?: (line: string) => void;
+}
+
+/** The stack `npm run dev` wants for this configuration. */
+export function stackOptionsFor(config: HubConfig): StackOptions {
+  return {
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    pgPort: config.databaseUrl ? undefined : config.embedded.pgPort,
+    temporalAddress: config.temporal.address,
+    temporalPort: config.temporal.address ? undefined : config.embedded.temporalPort,
+    uiPort: config.embedded.temporalUiPort,
+  };
+}
+
+export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedStack> {
   const log = opts.log ?? (() => undefined);
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(opts.dataDir, { recursive: true });
   const [postgres, temporal] = await Promise.all([
-    config.databaseUrl
+    opts.pgPort === undefined
       ? undefined
       : startEmbeddedPostgres({
-          dataDir: path.join(config.dataDir, 'postgres'),
-          port: config.embedded.pgPort,
+          dataDir: path.join(opts.dataDir, 'postgres'),
+          port: opts.pgPort,
           log: (l) => log(`[postgres] ${l}`),
         }),
-    config.temporal.address
+    opts.temporalPort === undefined
       ? undefined
       : startTemporalDevServer({
           cliPath: ensureTools(log).temporal.path,
-          dataDir: path.join(config.dataDir, 'temporal'),
-          port: config.embedded.temporalPort,
-          uiPort: config.embedded.temporalUiPort,
+          dataDir: path.join(opts.dataDir, 'temporal'),
+          port: opts.temporalPort,
+          uiPort: opts.uiPort,
           headless: opts.headless,
           log: (l) => log(`[temporal] ${l}`),
         }),
   ]);
   return {
     endpoints: {
-      databaseUrl: config.databaseUrl ?? postgres!.url,
-      temporalAddress: config.temporal.address ?? temporal!.address,
+      databaseUrl: postgres?.url ?? opts.databaseUrl ?? '',
+      temporalAddress: temporal?.address ?? opts.temporalAddress ?? '',
     },
     uiUrl: temporal?.uiUrl,
     postgres,

@@ -1,5 +1,6 @@
 /** Production entry point of the worker (`npm run start:worker`); scale it out by running more. */
 import { loadConfig } from '../common/config';
+import { installTemporalRuntime } from './runtime';
 import { createLogger } from '../common/logger';
 import { openServices, resolveEndpoints } from '../common/runtime';
 import { connectWorker, createHubWorker } from './worker';
@@ -8,6 +9,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'dispatch-hub-worker');
   const endpoints = resolveEndpoints(config);
+  installTemporalRuntime(logger);
   const services = await openServices(config, endpoints, logger);
   const connection = await connectWorker(endpoints.temporalAddress, config.temporal);
   const worker = await createHubWorker({

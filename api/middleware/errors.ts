@@ -27,6 +27,19 @@ function fromBodyParser(err: { type?: string; status?: number; message?: string 
   }
 }
 
+const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+/** A dependency that is down (Postgres unreachable, Temporal UNAVAILABLE) is a 503, not a bug. */
+function isDependencyOutage(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+  if (!e) return false;
+  if (typeof e.code === 'string' && PG_UNAVAILABLE.has(e.code)) return true;
+  if (e.code === 14) return true; // gRPC UNAVAILABLE
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (/Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|14 UNAVAILABLE/.test(message)) return true;
+  return e.cause !== undefined && e.cause !== err && isDependencyOutage(e.cause);
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known =
@@ -40,6 +53,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (known) {
       if (known.status === 429 || known.status === 503) res.setHeader('Retry-After', String(known.details.retry_after ?? 1));
       res.status(known.status).json(known.toBody());
+      return;
+    }
+    if (isDependencyOutage(err)) {
+      logger.warn({ err: (err as Error).message, request_id: req.id }, 'dependency unavailable');
+      res.setHeader('Retry-After', '2');
+      res.status(503).json(
+        new ApiError(503, 'service_unavailable', 'a backing service is unavailable; retry shortly', { request_id: req.id }).toBody(),
+      );
       return;
     }
     logger.error({ err, request_id: req.id }, 'unhandled error');

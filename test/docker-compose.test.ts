@@ -1,0 +1,65 @@
+/**
+ * No Docker engine runs here, so the production topology is checked by reading the file: every
+ * service is there, and the wiring between them agrees with itself and with the hub's config.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { ENV_KEYS } from '../common/config';
+
+const root = path.resolve(__dirname, '..');
+const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
+const services = compose.services as Record<string, any>;
+
+test('has the production services', () => {
+  expect(Object.keys(services).sort()).toEqual(['api', 'postgres', 'temporal', 'temporal-ui', 'worker']);
+});
+
+test('api and worker are built from the repo Dockerfile and run the production entry points', () => {
+  expect(existsSync(path.join(root, 'Dockerfile'))).toBe(true);
+  const scripts = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts;
+  for (const [name, script] of [['api', 'start:api'], ['worker', 'start:worker']] as const) {
+    expect(services[name].build).toBe('.');
+    expect(services[name].command).toEqual(['npm', 'run', script]);
+    expect(scripts[script]).toBeDefined();
+    // Separately scalable: no fixed container name.
+    expect(services[name].container_name).toBeUndefined();
+  }
+  expect(services.worker.ports).toBeUndefined();
+});
+
+test('every variable given to api and worker is one the hub reads', () => {
+  for (const name of ['api', 'worker']) {
+    for (const key of Object.keys(services[name].environment)) expect(ENV_KEYS).toContain(key);
+  }
+});
+
+test('database wiring matches the postgres service', () => {
+  const pg = services.postgres.environment;
+  for (const name of ['api', 'worker']) {
+    const url = new URL(services[name].environment.DATABASE_URL);
+    expect(url.hostname).toBe('postgres');
+    expect(url.username).toBe(pg.POSTGRES_USER);
+    expect(url.password).toBe(pg.POSTGRES_PASSWORD);
+    expect(url.pathname).toBe(`/${pg.POSTGRES_DB}`);
+    expect(services[name].depends_on.postgres.condition).toBe('service_healthy');
+  }
+  expect(services.temporal.environment.POSTGRES_SEEDS).toBe('postgres');
+  expect(services.temporal.environment.POSTGRES_USER).toBe(pg.POSTGRES_USER);
+  expect(services.temporal.environment.POSTGRES_PWD).toBe(pg.POSTGRES_PASSWORD);
+  expect(String(services.temporal.environment.DB)).toMatch(/^postgres/);
+});
+
+test('temporal wiring: api, worker and UI point at the temporal service on its port', () => {
+  const temporalPort = services.temporal.ports.map((p: string) => p.split(':')[1]);
+  expect(temporalPort).toContain('7233');
+  for (const name of ['api', 'worker', 'temporal-ui']) {
+    expect(services[name].environment.TEMPORAL_ADDRESS).toBe('temporal:7233');
+  }
+  expect(services['temporal-ui'].ports).toContain('8233:8080');
+});
+
+test('the api port mapping matches its PORT', () => {
+  const port = services.api.environment.PORT;
+  expect(services.api.ports).toContain(`${port}:${port}`);
+});

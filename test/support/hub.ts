@@ -1,0 +1,141 @@
+/**
+ * A real hub for one test file: the API on a loopback port, a worker on its own task queue,
+ * both talking to the suite's Postgres and Temporal, plus helpers to make tenants and call the
+ * API over HTTP.
+ */
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { ulid } from 'ulid';
+import { startApi, type RunningApi } from '../../api/server';
+import { createApiKey, createTenant } from '../../common/auth/api-keys';
+import type { Scope } from '../../common/auth/scopes';
+import { type HubConfig, loadConfig } from '../../common/config';
+import type { Db } from '../../common/db/connect';
+import { createLogger, type Logger } from '../../common/logger';
+import { openServices, type Services } from '../../common/runtime';
+import { installTemporalRuntime } from '../../worker/runtime';
+import { connectWorker, createHubWorker } from '../../worker/worker';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface CallOptions {
+  key?: string;
+  body?: unknown;
+  /** Sent as-is instead of JSON-encoding `body`. */
+  rawBody?: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface TestTenant {
+  tenantId: string;
+  key: string;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export class TestHub {
+  private workers: RunningWorker[] = [];
+
+  constructor(
+    readonly config: HubConfig,
+    readonly services: Services,
+    readonly api: RunningApi,
+    readonly logger: Logger,
+  ) {}
+
+  get db(): Db {
+    return this.services.database.db;
+  }
+
+  get temporal(): Client {
+    return this.services.temporal;
+  }
+
+  get url(): string {
+    return this.api.url;
+  }
+
+  async tenant(scopes?: readonly Scope[]): Promise<TestTenant> {
+    const tenant = await createTenant(this.db, `test-${ulid()}`);
+    const { key } = await createApiKey(this.db, { tenantId: tenant.id, scopes, env: 'test' });
+    return { tenantId: tenant.id, key };
+  }
+
+  async call<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.key) headers.authorization = `Bearer ${opts.key}`;
+    let body: string | Buffer | undefined = opts.rawBody;
+    if (body === undefined && opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(`${this.url}${path}`, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // leave as text: tests assert it is JSON where it must be
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  }
+
+  /** Starts an in-process worker on this hub's task queue. */
+  async startWorker(): Promise<RunningWorker> {
+    const connection: NativeConnection = await connectWorker(this.config.temporal.address!);
+    const worker = await createHubWorker({
+      connection,
+      deps: { db: this.db, temporal: this.temporal, config: this.config, logger: this.logger },
+      workflowBundlePath: process.env.HUB_WORKFLOW_BUNDLE,
+    });
+    const running = worker.run();
+    const handle: RunningWorker = {
+      worker,
+      stop: async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+        await connection.close();
+        this.workers = this.workers.filter((w) => w !== handle);
+      },
+    };
+    this.workers.push(handle);
+    return handle;
+  }
+
+  async stop(): Promise<void> {
+    for (const w of [...this.workers]) await w.stop();
+    await this.api.close();
+    await this.services.close();
+  }
+}
+
+export async function startTestHub(
+  opts: { worker?: boolean; env?: Record<string, string> } = {},
+): Promise<TestHub> {
+  const config = loadConfig({
+    ...process.env,
+    HUB_TASK_QUEUE: `test-${ulid()}`,
+    HUB_ALLOW_PRIVATE_URLS: '1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...opts.env,
+  });
+  const logger = createLogger(config.logLevel, 'test-hub');
+  installTemporalRuntime(createLogger('warn', 'temporal-sdk'));
+  const services = await openServices(
+    config,
+    { databaseUrl: config.databaseUrl!, temporalAddress: config.temporal.address! },
+    logger,
+  );
+  const api = await startApi({ db: services.database.db, temporal: services.temporal, config, logger }, 0, '127.0.0.1');
+  const hub = new TestHub(config, services, api, logger);
+  if (opts.worker !== false) await hub.startWorker();
+  return hub;
+}
