@@ -9,7 +9,8 @@ beforeAll(async () => {
 afterAll(async () => hub.stop());
 
 test('no key, a malformed header or an unknown key is a 401', async () => {
-  for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer' }, { authorization: 'Bearer dh_live_' + 'A'.repeat(32) }, { authorization: 'Bearer ' + 'x'.repeat(5000) }]) {
+  const attempts: Record<string, string>[] = [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer' }, { authorization: 'Bearer dh_live_' + 'A'.repeat(32) }, { authorization: 'Bearer ' + 'x'.repeat(5000) }];
+  for (const headers of attempts) {
     const res = await hub.call('GET', '/v1/me', { headers });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('unauthorized');
