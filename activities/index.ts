@@ -1,10 +1,14 @@
 /** All activities, built from their dependencies. Workflows import only the type. */
 import type { ActivityDeps } from './deps';
+import { geocodingActivities } from './geocoding';
+import { stopActivities } from './stops';
 import { systemActivities } from './system';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...systemActivities(deps),
+    ...stopActivities(deps),
+    ...geocodingActivities(deps),
   };
 }
 

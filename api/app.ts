@@ -7,7 +7,9 @@ import { errorHandler, unknownRoute } from './middleware/errors';
 import { jsonBody } from './middleware/json-body';
 import { requestId } from './middleware/request-id';
 import { accountRoutes } from './routes/account';
+import { driverRoutes } from './routes/drivers';
 import { publicRoutes } from './routes/public';
+import { stopRoutes } from './routes/stops';
 
 export function createApp(ctx: ApiContext): express.Express {
   const app = express();
@@ -35,6 +37,8 @@ export function createApp(ctx: ApiContext): express.Express {
   v1.use(authenticate(ctx.db));
   v1.use(jsonBody(ctx.config.bodyLimit));
   v1.use(accountRoutes());
+  v1.use(stopRoutes(ctx));
+  v1.use(driverRoutes(ctx));
   app.use('/v1', v1);
 
   app.use(unknownRoute);

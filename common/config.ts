@@ -27,6 +27,8 @@ const envSchema = z.object({
   HUB_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   HUB_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   HUB_BODY_LIMIT: z.string().default('2mb'),
+  /** A Nominatim-compatible search URL; unset = the offline gazetteer. */
+  HUB_GEOCODER_URL: z.string().url().optional(),
   /** Encrypts webhook secrets at rest; the dev stack uses a fixed development key. */
   HUB_SECRET_KEY: z.string().min(32).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -57,6 +59,7 @@ export interface HubConfig {
   embedded: { pgPort: number; temporalPort: number; temporalUiPort: number };
   bodyLimit: string;
   secretKey?: string;
+  geocoderUrl?: string;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -85,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     embedded: { pgPort: e.HUB_PG_PORT, temporalPort: e.HUB_TEMPORAL_PORT, temporalUiPort: e.HUB_TEMPORAL_UI_PORT },
     bodyLimit: e.HUB_BODY_LIMIT,
     secretKey: e.HUB_SECRET_KEY,
+    geocoderUrl: e.HUB_GEOCODER_URL,
     logLevel: e.LOG_LEVEL,
   };
 }

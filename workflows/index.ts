@@ -1,2 +1,3 @@
 /** Every workflow the worker runs. This file is the worker bundle's entry point. */
 export { pingWorkflow } from './ping';
+export { stopLifecycleWorkflow } from './stop-lifecycle';

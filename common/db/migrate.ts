@@ -1,9 +1,11 @@
 /** Runs the Kysely migrations on start. Migrations are listed here, in order, by static import. */
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001_tenants_and_keys';
+import * as m0002 from './migrations/0002_stops_drivers_events';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
+  '0002_stops_drivers_events': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

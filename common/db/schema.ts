@@ -6,12 +6,15 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** Defaults to now() on insert; set explicitly on update. */
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface TenantsTable {
   id: string;
   name: string;
   /** Requests per minute per API key; null = the hub's default tier. */
   rate_limit_per_minute: number | null;
+  event_position: ColumnType<string, never, string>;
   created_at: CreatedAt;
 }
 
@@ -29,10 +32,100 @@ export interface ApiKeysTable {
   revoked_at: Timestamp | null;
 }
 
+type Json<T> = ColumnType<T, string | T, string | T>;
+
+export interface DriversTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  phone: string | null;
+  zone: string | null;
+  status: 'online' | 'offline';
+  lat: number | null;
+  lng: number | null;
+  speed_mps: number | null;
+  heading: number | null;
+  battery_pct: number | null;
+  location_updated_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface GeocodedColumn {
+  /** null when nothing matched (confidence "none"). */
+  lat: number | null;
+  lng: number | null;
+  confidence: 'high' | 'medium' | 'low' | 'none';
+  source: string;
+  warnings: string[];
+}
+
+export interface StopsTable {
+  id: string;
+  tenant_id: string;
+  status: string;
+  /** Number of changes applied (creation is 1); the per-stop event sequence number. */
+  version: number;
+  address: string;
+  customer_name: string | null;
+  phone: string | null;
+  /** numeric comes back from pg as a string, to keep cents exact. */
+  order_amount: ColumnType<string | null, number | string | null, number | string | null>;
+  payment_method: string | null;
+  time_window_from: Timestamp | null;
+  time_window_to: Timestamp | null;
+  notes: string | null;
+  external_ref: string | null;
+  zone: string | null;
+  driver_id: string | null;
+  geocoded: Json<GeocodedColumn | null>;
+  completion: Json<Record<string, unknown> | null>;
+  failure: Json<Record<string, unknown> | null>;
+  cancellation: Json<Record<string, unknown> | null>;
+  import_id: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface StopHistoryTable {
+  stop_id: string;
+  seq: number;
+  tenant_id: string;
+  from_status: string | null;
+  to_status: string;
+  source: string;
+  event_id: string;
+  changed_at: CreatedAt;
+}
+
+export interface EventsTable {
+  id: string;
+  tenant_id: string;
+  /** Commit-ordered per tenant; the polling cursor. bigint comes back as a string. */
+  position: ColumnType<string, string | number, never>;
+  type: string;
+  subject_type: 'stop' | 'driver' | 'test';
+  subject_id: string;
+  sequence: number | null;
+  previous_status: string | null;
+  payload: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  dispatched_at: Timestamp | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
+  drivers: DriversTable;
+  stops: StopsTable;
+  stop_history: StopHistoryTable;
+  events: EventsTable;
 }
+
+export type DriverRow = Selectable<DriversTable>;
+export type StopRow = Selectable<StopsTable>;
+export type EventRow = Selectable<EventsTable>;
 
 export type Tenant = Selectable<TenantsTable>;
 export type NewTenant = Insertable<TenantsTable>;

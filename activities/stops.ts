@@ -1,0 +1,158 @@
+/**
+ * Stop writes. Each change is one transaction: the stop row, its history row and its event
+ * (with a deterministic id), so a retried activity finds its own work done and does nothing twice.
+ */
+import { sql } from 'kysely';
+import { assignmentProblem } from '../common/drivers/assignment';
+import type { GeocodedColumn, StopRow } from '../common/db/schema';
+import { appendEvents } from '../common/events/append';
+import type { ActionPayloads, StopCreateInput, StopPatchInput, StopResource } from '../common/schemas/stops';
+import { stopColumns } from '../common/stops/columns';
+import type { StopRejection } from '../common/stops/failures';
+import { canTransition, stopEventId, type StopSource, TRANSITIONS, type TransitionAction } from '../common/stops/lifecycle';
+import { toStopResource } from '../common/stops/resource';
+import type { ActivityDeps } from './deps';
+
+export type StopChange =
+  | { kind: 'transition'; action: TransitionAction; payload: ActionPayloads[TransitionAction] }
+  | { kind: 'patch'; patch: StopPatchInput };
+
+export type StopResult = { ok: true; stop: StopResource } | StopRejection;
+
+const isUniqueViolation = (err: unknown, constraint: string): boolean =>
+  (err as { code?: string; constraint?: string }).code === '23505' &&
+  (err as { constraint?: string }).constraint === constraint;
+
+const duplicateRef = (ref: string | null | undefined): StopRejection => ({
+  ok: false,
+  type: 'Conflict',
+  message: `a stop with external_ref "${ref}" already exists`,
+  details: { field: 'external_ref', value: ref ?? null, reason: 'duplicate_external_ref' },
+});
+
+/** Columns a lifecycle action sets beside the status. */
+function actionColumns(change: Extract<StopChange, { kind: 'transition' }>, now: string): Record<string, unknown> {
+  const p = change.payload as Record<string, unknown>;
+  switch (change.action) {
+    case 'assign':
+      return { driver_id: p.driver_id };
+    case 'unassign':
+      return { driver_id: null };
+    case 'complete':
+      return { completion: JSON.stringify({ notes: p.notes ?? null, proof: p.proof ?? null, completed_at: now }) };
+    case 'fail':
+      return { failure: JSON.stringify({ reason: p.reason, notes: p.notes ?? null, failed_at: now }) };
+    case 'cancel':
+      return { cancellation: JSON.stringify({ reason: p.reason ?? null, cancelled_at: now }) };
+    default:
+      return {};
+  }
+}
+
+export function stopActivities({ db }: ActivityDeps) {
+  return {
+    /** Inserts the stop (version 1), its first history row and its `stop.created` event. */
+    async createStop(input: { tenantId: string; stopId: string; data: StopCreateInput; source: StopSource }): Promise<StopResult> {
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const inserted = await trx
+            .insertInto('stops')
+            .values({ ...stopColumns(input.data), address: input.data.address, id: input.stopId, tenant_id: input.tenantId, status: 'pending', version: 1 })
+            .onConflict((oc) => oc.column('id').doNothing())
+            .returningAll()
+            .executeTakeFirst();
+          if (!inserted) {
+            // A retry of this activity: the first attempt committed.
+            const existing = await trx.selectFrom('stops').selectAll().where('id', '=', input.stopId).executeTakeFirstOrThrow();
+            return { ok: true as const, stop: toStopResource(existing) };
+          }
+          const stop = toStopResource(inserted);
+          const eventId = stopEventId(input.stopId, 1);
+          await trx
+            .insertInto('stop_history')
+            .values({ stop_id: input.stopId, seq: 1, tenant_id: input.tenantId, from_status: null, to_status: 'pending', source: input.source, event_id: eventId })
+            .execute();
+          await appendEvents(trx, input.tenantId, [
+            { id: eventId, type: 'stop.created', subjectType: 'stop', subjectId: input.stopId, sequence: 1, payload: stop },
+          ]);
+          return { ok: true as const, stop };
+        });
+      } catch (err) {
+        if (isUniqueViolation(err, 'stops_tenant_external_ref_key')) return duplicateRef(input.data.external_ref);
+        throw err;
+      }
+    },
+
+    async loadStop(input: { tenantId: string; stopId: string }): Promise<StopResource | null> {
+      const row = await db.selectFrom('stops').selectAll().where('id', '=', input.stopId).where('tenant_id', '=', input.tenantId).executeTakeFirst();
+      return row ? toStopResource(row) : null;
+    },
+
+    /** Applies change number `seq` of a stop; a repeat of an applied change returns the stop as it is. */
+    async applyStopChange(input: { tenantId: string; stopId: string; seq: number; change: StopChange; source: StopSource }): Promise<StopResult> {
+      const { tenantId, stopId, seq, change } = input;
+      try {
+        return await db.transaction().execute(async (trx): Promise<StopResult> => {
+          const row = await trx.selectFrom('stops').selectAll().where('id', '=', stopId).where('tenant_id', '=', tenantId).forUpdate().executeTakeFirst();
+          if (!row) return { ok: false, type: 'StopNotFound', message: `no stop ${stopId}`, details: {} };
+          if (row.version >= seq) return { ok: true, stop: toStopResource(row) };
+          if (row.version !== seq - 1) {
+            return { ok: false, type: 'Conflict', message: 'the stop changed underneath this request', details: { version: row.version } };
+          }
+          const now = new Date().toISOString();
+          let updates: Record<string, unknown>;
+          let eventType: string;
+          if (change.kind === 'transition') {
+            if (!canTransition(change.action, row.status)) {
+              return { ok: false, type: 'InvalidTransition', message: `cannot ${change.action} a stop that is ${row.status}`, details: { current_status: row.status } };
+            }
+            if (change.action === 'assign') {
+              const driverId = (change.payload as ActionPayloads['assign']).driver_id;
+              const driver = await trx.selectFrom('drivers').select(['id', 'status', 'zone']).where('id', '=', driverId).where('tenant_id', '=', tenantId).forShare().executeTakeFirst();
+              const problem = assignmentProblem(row, driver, driverId);
+              if (problem) return problem;
+            }
+            const rule = TRANSITIONS[change.action];
+            updates = { ...actionColumns(change, now), status: rule.to };
+            eventType = rule.event;
+          } else {
+            updates = stopColumns(change.patch);
+            eventType = 'stop.updated';
+          }
+          const updated: StopRow = await trx
+            .updateTable('stops')
+            .set({ ...updates, version: seq, updated_at: sql`now()` } as never)
+            .where('id', '=', stopId)
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          const stop = toStopResource(updated);
+          const eventId = stopEventId(stopId, seq);
+          if (updated.status !== row.status) {
+            await trx
+              .insertInto('stop_history')
+              .values({ stop_id: stopId, seq, tenant_id: tenantId, from_status: row.status, to_status: updated.status, source: input.source, event_id: eventId })
+              .execute();
+          }
+          await appendEvents(trx, tenantId, [
+            { id: eventId, type: eventType, subjectType: 'stop', subjectId: stopId, sequence: seq, previousStatus: row.status, payload: stop },
+          ]);
+          return { ok: true, stop };
+        });
+      } catch (err) {
+        if (isUniqueViolation(err, 'stops_tenant_external_ref_key') && change.kind === 'patch') return duplicateRef(change.patch.external_ref);
+        throw err;
+      }
+    },
+
+    /** Stores a geocoding result, unless the address changed meanwhile (a newer lookup owns it). */
+    async saveGeocode(input: { stopId: string; address: string; geocoded: GeocodedColumn }): Promise<boolean> {
+      const res = await db
+        .updateTable('stops')
+        .set({ geocoded: JSON.stringify(input.geocoded) })
+        .where('id', '=', input.stopId)
+        .where('address', '=', input.address)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    },
+  };
+}

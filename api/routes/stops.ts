@@ -1,0 +1,145 @@
+/** Stops: create, list, read, patch, history, and lifecycle moves (each a Workflow Update). */
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { type Request, Router } from 'express';
+import { assignmentProblem } from '../../common/drivers/assignment';
+import { newId } from '../../common/ids';
+import { idParam } from '../../common/schemas/primitives';
+import { ACTION_SCHEMAS, stopCreateSchema, stopListQuerySchema, stopPatchSchema } from '../../common/schemas/stops';
+import { STOP_FAILURES } from '../../common/stops/failures';
+import { actionFromPath, isTerminal } from '../../common/stops/lifecycle';
+import { toStopResource } from '../../common/stops/resource';
+import { stopWorkflowId, stopWorkflowOptions } from '../../common/temporal/stop-workflows';
+import { createStopUpdate, patchStopUpdate, stopLifecycleWorkflow, stopTransitionUpdates } from '../../workflows/stop-lifecycle';
+import type { ApiContext } from '../context';
+import { ApiError, conflict, notFound } from '../errors';
+import { authOf, requireScope } from '../middleware/auth';
+import { decodeCursor, page } from '../pagination';
+import { isWorkflowGone, updateFailureToApiError } from '../temporal-errors';
+import { parseBody, parseId, parseQuery } from '../validate';
+
+const stopIdSchema = idParam('stop');
+
+export function stopRoutes(ctx: ApiContext): Router {
+  const router = Router();
+  const { db, temporal, config } = ctx;
+  const read = requireScope('stops:read');
+  const write = requireScope('stops:write');
+
+  const loadStop = async (req: Request) => {
+    const id = parseId(stopIdSchema, req.params.id, 'stop');
+    const row = await db.selectFrom('stops').selectAll().where('id', '=', id).where('tenant_id', '=', authOf(req).tenantId).executeTakeFirst();
+    if (!row) throw notFound('stop');
+    return row;
+  };
+
+  const assertRefFree = async (tenantId: string, ref: string | null | undefined, exceptId?: string) => {
+    if (!ref) return;
+    let q = db.selectFrom('stops').select('id').where('tenant_id', '=', tenantId).where('external_ref', '=', ref);
+    if (exceptId) q = q.where('id', '!=', exceptId);
+    const existing = await q.executeTakeFirst();
+    if (existing) throw conflict(`a stop with external_ref "${ref}" already exists`, { field: 'external_ref', value: ref, reason: 'duplicate_external_ref' });
+  };
+
+  /** Runs a Workflow Update and maps its refusals; a finished workflow means a terminal stop. */
+  const runUpdate = async <T>(stopId: string, currentStatus: string, send: () => Promise<T>): Promise<T> => {
+    try {
+      return await send();
+    } catch (err) {
+      const mapped = updateFailureToApiError(err);
+      if (mapped) throw mapped;
+      if (isWorkflowGone(err)) {
+        throw new ApiError(409, 'conflict', `stop ${stopId} is ${currentStatus} and can no longer change`, { current_status: currentStatus });
+      }
+      throw err;
+    }
+  };
+
+  router.post('/stops', write, async (req, res) => {
+    const { tenantId } = authOf(req);
+    const data = parseBody(stopCreateSchema, req);
+    await assertRefFree(tenantId, data.external_ref);
+    const stopId = newId('stop');
+    const stop = await runUpdate(stopId, 'pending', () =>
+      temporal.workflow.executeUpdateWithStart(createStopUpdate, {
+        startWorkflowOperation: new WithStartWorkflowOperation(
+          stopLifecycleWorkflow,
+          stopWorkflowOptions(config.taskQueue, { tenantId, stopId, source: 'api', create: data }),
+        ),
+      }),
+    );
+    res.status(201).location(`/v1/stops/${stop.id}`).json(stop);
+  });
+
+  router.get('/stops', read, async (req, res) => {
+    const q = parseQuery(stopListQuerySchema, req);
+    const after = decodeCursor(q.cursor, 'stop');
+    let query = db.selectFrom('stops').selectAll().where('tenant_id', '=', authOf(req).tenantId);
+    if (q.status) query = query.where('status', 'in', q.status);
+    if (q.driver_id) query = query.where('driver_id', '=', q.driver_id);
+    if (q.external_ref) query = query.where('external_ref', '=', q.external_ref);
+    if (q.updated_since) query = query.where('updated_at', '>', new Date(q.updated_since));
+    if (after) query = query.where('id', '>', after);
+    const rows = await query.orderBy('id').limit(q.limit + 1).execute();
+    const { data, next_cursor } = page(rows, q.limit);
+    res.json({ data: data.map(toStopResource), next_cursor });
+  });
+
+  router.get('/stops/:id', read, async (req, res) => {
+    res.json(toStopResource(await loadStop(req)));
+  });
+
+  router.get('/stops/:id/history', read, async (req, res) => {
+    const stop = await loadStop(req);
+    const rows = await db.selectFrom('stop_history').selectAll().where('stop_id', '=', stop.id).orderBy('seq').execute();
+    res.json({
+      stop_id: stop.id,
+      external_ref: stop.external_ref,
+      history: rows.map((h) => ({
+        from_status: h.from_status,
+        to_status: h.to_status,
+        changed_at: new Date(h.changed_at).toISOString(),
+        source: h.source,
+        event_id: h.event_id,
+      })),
+    });
+  });
+
+  router.patch('/stops/:id', write, async (req, res) => {
+    const stop = await loadStop(req);
+    const patch = parseBody(stopPatchSchema, req);
+    if (isTerminal(stop.status)) {
+      throw new ApiError(409, 'conflict', `stop ${stop.id} is ${stop.status} and can no longer change`, { current_status: stop.status });
+    }
+    await assertRefFree(stop.tenant_id, patch.external_ref, stop.id);
+    const updated = await runUpdate(stop.id, stop.status, () =>
+      temporal.workflow.getHandle(stopWorkflowId(stop.id)).executeUpdate(patchStopUpdate, { args: [patch] }),
+    );
+    res.json(updated);
+  });
+
+  router.post('/stops/:id/:action', write, async (req, res) => {
+    const action = actionFromPath(String(req.params.action));
+    if (!action) throw new ApiError(404, 'not_found', `no stop action "${String(req.params.action).slice(0, 40)}"`);
+    const stop = await loadStop(req);
+    const payload = parseBody(ACTION_SCHEMAS[action], req);
+    if (isTerminal(stop.status)) {
+      throw new ApiError(409, 'conflict', `cannot ${action} a stop that is ${stop.status}`, { current_status: stop.status, action });
+    }
+    if (action === 'assign') {
+      // Checked here for a quick answer; the transition's transaction checks again.
+      const driverId = (payload as { driver_id: string }).driver_id;
+      const driver = await db.selectFrom('drivers').select(['id', 'status', 'zone']).where('id', '=', driverId).where('tenant_id', '=', stop.tenant_id).executeTakeFirst();
+      const problem = assignmentProblem(stop, driver, driverId);
+      if (problem) {
+        const status = STOP_FAILURES[problem.type];
+        throw new ApiError(status, status === 409 ? 'conflict' : 'validation_error', problem.message, problem.details);
+      }
+    }
+    const handle = temporal.workflow.getHandle(stopWorkflowId(stop.id));
+    const update = stopTransitionUpdates[action] as typeof stopTransitionUpdates.pick_up;
+    const updated = await runUpdate(stop.id, stop.status, () => handle.executeUpdate(update, { args: [payload as never] }));
+    res.json(updated);
+  });
+
+  return router;
+}

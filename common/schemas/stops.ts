@@ -1,0 +1,99 @@
+/** Request and response schemas for stops: these validate requests and feed the OpenAPI document. */
+import { z } from 'zod';
+import { FAILURE_REASONS, PAYMENT_METHODS, STOP_STATUSES } from '../stops/lifecycle';
+import { e164, httpsUrl, idParam, isoDateTime, limitParam, text } from './primitives';
+
+export const timeWindowSchema = z
+  .strictObject({ from: isoDateTime, to: isoDateTime })
+  .refine((w) => Date.parse(w.from) < Date.parse(w.to), { message: 'time_window.from must be before time_window.to', path: ['from'] });
+
+const stopFields = {
+  address: text(500, 3),
+  customer_name: text(200).nullish(),
+  phone: e164.nullish(),
+  order_amount: z.number().finite().min(0, 'must not be negative').max(999_999_999_999).nullish(),
+  payment_method: z.enum(PAYMENT_METHODS).nullish(),
+  time_window: timeWindowSchema.nullish(),
+  notes: text(2000, 0).nullish(),
+  external_ref: text(200).nullish(),
+  zone: text(100).nullish(),
+};
+
+export const stopCreateSchema = z.strictObject(stopFields);
+export type StopCreateInput = z.infer<typeof stopCreateSchema>;
+
+export const stopPatchSchema = z
+  .strictObject({ ...stopFields, address: stopFields.address.optional() })
+  .refine((p) => Object.keys(p).length > 0, { message: 'give at least one field to change' });
+export type StopPatchInput = z.infer<typeof stopPatchSchema>;
+
+export const assignSchema = z.strictObject({ driver_id: idParam('drv') });
+export const emptyActionSchema = z.strictObject({ notes: text(2000, 0).optional() });
+export const completeSchema = z.strictObject({
+  notes: text(2000, 0).optional(),
+  proof: z
+    .strictObject({
+      photo_urls: z.array(httpsUrl).max(10).optional(),
+      signature_url: httpsUrl.optional(),
+      signee_name: text(200).optional(),
+    })
+    .optional(),
+});
+export const failSchema = z.strictObject({ reason: z.enum(FAILURE_REASONS), notes: text(2000, 0).optional() });
+export const cancelSchema = z.strictObject({ reason: text(500).optional() });
+
+export const ACTION_SCHEMAS = {
+  assign: assignSchema,
+  unassign: emptyActionSchema,
+  pick_up: emptyActionSchema,
+  depart: emptyActionSchema,
+  complete: completeSchema,
+  fail: failSchema,
+  cancel: cancelSchema,
+} as const;
+
+export type ActionPayloads = { [K in keyof typeof ACTION_SCHEMAS]: z.infer<(typeof ACTION_SCHEMAS)[K]> };
+
+export const stopListQuerySchema = z.strictObject({
+  status: z
+    .string()
+    .max(200)
+    .transform((s) => s.split(',').map((x) => x.trim()))
+    .pipe(z.array(z.enum(STOP_STATUSES)))
+    .optional(),
+  driver_id: idParam('drv').optional(),
+  external_ref: text(200).optional(),
+  updated_since: isoDateTime.optional(),
+  limit: limitParam(100, 50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const geocodedSchema = z.object({
+  lat: z.number().nullable(),
+  lng: z.number().nullable(),
+  confidence: z.enum(['high', 'medium', 'low', 'none']),
+});
+
+export const stopResourceSchema = z.object({
+  id: z.string(),
+  status: z.enum(STOP_STATUSES),
+  address: z.string(),
+  customer_name: z.string().nullable(),
+  phone: z.string().nullable(),
+  order_amount: z.number().nullable(),
+  payment_method: z.enum(PAYMENT_METHODS).nullable(),
+  time_window: z.object({ from: z.string(), to: z.string() }).nullable(),
+  notes: z.string().nullable(),
+  external_ref: z.string().nullable(),
+  zone: z.string().nullable(),
+  driver_id: z.string().nullable(),
+  geocoded: geocodedSchema.nullable(),
+  geocode_warnings: z.array(z.string()),
+  completion: z.record(z.string(), z.unknown()).nullable(),
+  failure: z.record(z.string(), z.unknown()).nullable(),
+  cancellation: z.record(z.string(), z.unknown()).nullable(),
+  version: z.number().int(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type StopResource = z.infer<typeof stopResourceSchema>;

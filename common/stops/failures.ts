@@ -1,0 +1,21 @@
+/**
+ * Why a stop change was refused. Workflows raise these as ApplicationFailure types; the API maps
+ * each to its HTTP status. Pure, so workflow code can import it.
+ */
+export const STOP_FAILURES = {
+  InvalidTransition: 409,
+  Conflict: 409,
+  DriverUnavailable: 409,
+  ZoneMismatch: 409,
+  DriverNotFound: 400,
+  StopNotFound: 404,
+} as const;
+
+export type StopFailureType = keyof typeof STOP_FAILURES;
+
+export interface StopRejection {
+  ok: false;
+  type: StopFailureType;
+  message: string;
+  details: Record<string, unknown>;
+}

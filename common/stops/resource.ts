@@ -1,0 +1,34 @@
+/** A stop row as the REST API (and every event snapshot) shows it. */
+import type { StopRow } from '../db/schema';
+import type { StopResource } from '../schemas/stops';
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+export function toStopResource(row: StopRow): StopResource {
+  const g = row.geocoded;
+  return {
+    id: row.id,
+    status: row.status as StopResource['status'],
+    address: row.address,
+    customer_name: row.customer_name,
+    phone: row.phone,
+    order_amount: row.order_amount === null ? null : Number(row.order_amount),
+    payment_method: row.payment_method as StopResource['payment_method'],
+    time_window:
+      row.time_window_from && row.time_window_to
+        ? { from: iso(row.time_window_from)!, to: iso(row.time_window_to)! }
+        : null,
+    notes: row.notes,
+    external_ref: row.external_ref,
+    zone: row.zone,
+    driver_id: row.driver_id,
+    geocoded: g ? { lat: g.lat, lng: g.lng, confidence: g.confidence } : null,
+    geocode_warnings: g?.warnings ?? [],
+    completion: row.completion,
+    failure: row.failure,
+    cancellation: row.cancellation,
+    version: row.version,
+    created_at: iso(row.created_at)!,
+    updated_at: iso(row.updated_at)!,
+  };
+}

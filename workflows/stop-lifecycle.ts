@@ -1,0 +1,183 @@
+/**
+ * One workflow per stop (`stop/<stop id>`), alive until the stop is completed, failed or
+ * cancelled. Creation and every change arrive as Workflow Updates: validators refuse invalid
+ * moves before they enter history, handlers apply accepted ones one at a time through an
+ * activity that writes the stop row, its history row and its event in one transaction.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineUpdate,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { StopChange, StopResult } from '../activities/stops';
+import type { ActionPayloads, StopCreateInput, StopPatchInput, StopResource } from '../common/schemas/stops';
+import type { StopRejection } from '../common/stops/failures';
+import {
+  canTransition,
+  isTerminal,
+  type StopSource,
+  type StopStatus,
+  TRANSITION_ACTIONS,
+  TRANSITIONS,
+  type TransitionAction,
+} from '../common/stops/lifecycle';
+import { FifoLock } from './fifo-lock';
+
+/** Database writes: retried until they succeed (a database outage must not lose a change). */
+const db = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+/** Geocoding: backs off for hours while the geocoder is down; the stop stays usable meanwhile. */
+const geocoder = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 30 },
+});
+
+export interface StopWorkflowInput {
+  tenantId: string;
+  stopId: string;
+  source: StopSource;
+  /** The validated request, for a stop the workflow creates; absent when the row already exists (bulk import). */
+  create?: StopCreateInput;
+}
+
+export interface StopWorkflowState {
+  stop: StopResource | null;
+  pending_transitions: StopStatus[];
+  rejected: Omit<StopRejection, 'ok'> | null;
+}
+
+export const createStopUpdate = defineUpdate<StopResource>('create');
+export const patchStopUpdate = defineUpdate<StopResource, [StopPatchInput]>('patch');
+export const stopTransitionUpdates = Object.fromEntries(
+  TRANSITION_ACTIONS.map((action) => [action, defineUpdate<StopResource, [ActionPayloads[typeof action]]>(action)]),
+) as { [A in TransitionAction]: ReturnType<typeof defineUpdate<StopResource, [ActionPayloads[A]]>> };
+export const stopStateQuery = defineQuery<StopWorkflowState>('state');
+
+const fail = (r: Omit<StopRejection, 'ok'>): ApplicationFailure =>
+  ApplicationFailure.create({ type: r.type, message: r.message, details: [r.details], nonRetryable: true });
+
+const invalidTransition = (action: string, status: string): ApplicationFailure =>
+  fail({ type: 'InvalidTransition', message: `cannot ${action} a stop that is ${status}`, details: { current_status: status, action } });
+
+export async function stopLifecycleWorkflow(input: StopWorkflowInput): Promise<{ stop_id: string; status: string }> {
+  const { tenantId, stopId } = input;
+  let stop: StopResource | null = null;
+  let rejected: Omit<StopRejection, 'ok'> | null = null;
+  /** Targets of accepted changes not yet applied, in order; validators judge against the last. */
+  const pending: StopStatus[] = [];
+  const lock = new FifoLock();
+  const projectedStatus = (): string => pending[pending.length - 1] ?? stop?.status ?? 'pending';
+
+  const settle = (result: StopResult): StopResource => {
+    if (!result.ok) throw fail(result);
+    stop = result.stop;
+    return stop;
+  };
+
+  /** Applies one change after every change accepted before it, against the committed stop. */
+  const applyChange = (target: StopStatus | null, change: StopChange, check: (current: StopResource) => void) => {
+    if (target) pending.push(target);
+    return lock
+      .run(async () => {
+        await condition(() => stop !== null || rejected !== null);
+        if (!stop) throw fail({ type: 'StopNotFound', message: `no stop ${stopId}`, details: {} });
+        check(stop);
+        return settle(await db.applyStopChange({ tenantId, stopId, seq: stop.version + 1, change, source: 'api' }));
+      })
+      .finally(() => {
+        if (target) pending.shift();
+      });
+  };
+
+  setHandler(stopStateQuery, () => ({ stop, pending_transitions: [...pending], rejected }));
+
+  setHandler(createStopUpdate, async () => {
+    await condition(() => stop !== null || rejected !== null);
+    if (rejected) throw fail(rejected);
+    return stop!;
+  });
+
+  for (const action of TRANSITION_ACTIONS) {
+    const rule = TRANSITIONS[action];
+    setHandler(
+      stopTransitionUpdates[action] as ReturnType<typeof defineUpdate<StopResource, [unknown]>>,
+      (payload) =>
+        applyChange(rule.to, { kind: 'transition', action, payload } as StopChange, (current) => {
+          if (!canTransition(action, current.status)) throw invalidTransition(action, current.status);
+        }),
+      {
+        validator: (_payload: unknown) => {
+          if (!canTransition(action, projectedStatus())) throw invalidTransition(action, projectedStatus());
+        },
+      },
+    );
+  }
+
+  setHandler(
+    patchStopUpdate,
+    (patch) =>
+      applyChange(null, { kind: 'patch', patch }, (current) => {
+        if (isTerminal(current.status)) throw invalidTransition('update', current.status);
+      }).then((updated) => {
+        if (patch.address !== undefined) startGeocoding(updated.address);
+        return updated;
+      }),
+    {
+      validator: (_patch: StopPatchInput) => {
+        if (isTerminal(projectedStatus())) throw invalidTransition('update', projectedStatus());
+      },
+    },
+  );
+
+  // Geocoding runs beside the lifecycle; a new address cancels the lookup of the old one.
+  let geocoding: { scope: CancellationScope; done: Promise<void> } | undefined;
+  const startGeocoding = (address: string): void => {
+    geocoding?.scope.cancel();
+    const scope = new CancellationScope();
+    const done = scope
+      .run(async () => {
+        const geocoded = await geocoder.geocodeAddress({ address });
+        await db.saveGeocode({ stopId, address, geocoded });
+        if (stop?.address === address) stop = { ...stop, geocoded: { lat: geocoded.lat, lng: geocoded.lng, confidence: geocoded.confidence }, geocode_warnings: geocoded.warnings };
+      })
+      .catch(async (err: unknown) => {
+        if (isCancellation(err)) return;
+        // The geocoder stayed down through every retry: say so on the stop instead of guessing.
+        await db.saveGeocode({
+          stopId,
+          address,
+          geocoded: { lat: null, lng: null, confidence: 'none', source: 'unavailable', warnings: ['the geocoder was unavailable; the address was not located'] },
+        });
+      });
+    geocoding = { scope, done };
+  };
+
+  const created = input.create
+    ? await db.createStop({ tenantId, stopId, data: input.create, source: input.source })
+    : await db.loadStop({ tenantId, stopId }).then(
+        (s): StopResult => (s ? { ok: true, stop: s } : { ok: false, type: 'StopNotFound', message: `no stop ${stopId}`, details: {} }),
+      );
+  if (!created.ok) {
+    rejected = { type: created.type, message: created.message, details: created.details };
+    await condition(allHandlersFinished);
+    return { stop_id: stopId, status: 'rejected' };
+  }
+  stop = created.stop;
+  if (!stop.geocoded) startGeocoding(stop.address);
+
+  await condition(() => stop !== null && isTerminal(stop.status) && pending.length === 0 && allHandlersFinished());
+  if (geocoding) {
+    geocoding.scope.cancel();
+    await geocoding.done;
+  }
+  return { stop_id: stopId, status: stop.status };
+}
