@@ -128,7 +128,7 @@ export async function startTestHub(
     ...opts.env,
   });
   const logger = createLogger(config.logLevel, 'test-hub');
-  installTemporalRuntime(createLogger('warn', 'temporal-sdk'));
+  installTemporalRuntime(createLogger(process.env.TEST_SDK_LOG_LEVEL ?? 'error', 'temporal-sdk'));
   const services = await openServices(
     config,
     { databaseUrl: config.databaseUrl!, temporalAddress: config.temporal.address! },
