@@ -3,12 +3,14 @@ import type { ActivityDeps } from './deps';
 import { geocodingActivities } from './geocoding';
 import { stopActivities } from './stops';
 import { systemActivities } from './system';
+import { webhookActivities } from './webhooks';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...systemActivities(deps),
     ...stopActivities(deps),
     ...geocodingActivities(deps),
+    ...webhookActivities(deps),
   };
 }
 

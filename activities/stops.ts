@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { assignmentProblem } from '../common/drivers/assignment';
 import type { GeocodedColumn, StopRow } from '../common/db/schema';
 import { appendEvents } from '../common/events/append';
+import { dispatchEvent } from '../common/events/dispatch';
 import type { ActionPayloads, StopCreateInput, StopPatchInput, StopResource } from '../common/schemas/stops';
 import { stopColumns } from '../common/stops/columns';
 import type { StopRejection } from '../common/stops/failures';
@@ -49,12 +50,18 @@ function actionColumns(change: Extract<StopChange, { kind: 'transition' }>, now:
   }
 }
 
-export function stopActivities({ db }: ActivityDeps) {
+export function stopActivities({ db, temporal, config }: ActivityDeps) {
+  /** Hands the stop's event number `seq` to delivery, once its transaction has committed. */
+  const dispatch = async (tenantId: string, stopId: string, seq: number): Promise<void> => {
+    const event = await db.selectFrom('events').select(['id', 'type']).where('id', '=', stopEventId(stopId, seq)).executeTakeFirst();
+    if (event) await dispatchEvent(temporal, config.taskQueue, { tenantId, eventId: event.id, eventType: event.type });
+  };
+
   return {
     /** Inserts the stop (version 1), its first history row and its `stop.created` event. */
     async createStop(input: { tenantId: string; stopId: string; data: StopCreateInput; source: StopSource }): Promise<StopResult> {
       try {
-        return await db.transaction().execute(async (trx) => {
+        const result = await db.transaction().execute(async (trx) => {
           const inserted = await trx
             .insertInto('stops')
             .values({ ...stopColumns(input.data), address: input.data.address, id: input.stopId, tenant_id: input.tenantId, status: 'pending', version: 1 })
@@ -77,6 +84,8 @@ export function stopActivities({ db }: ActivityDeps) {
           ]);
           return { ok: true as const, stop };
         });
+        await dispatch(input.tenantId, input.stopId, 1);
+        return result;
       } catch (err) {
         if (isUniqueViolation(err, 'stops_tenant_external_ref_key')) return duplicateRef(input.data.external_ref);
         throw err;
@@ -92,7 +101,7 @@ export function stopActivities({ db }: ActivityDeps) {
     async applyStopChange(input: { tenantId: string; stopId: string; seq: number; change: StopChange; source: StopSource }): Promise<StopResult> {
       const { tenantId, stopId, seq, change } = input;
       try {
-        return await db.transaction().execute(async (trx): Promise<StopResult> => {
+        const result = await db.transaction().execute(async (trx): Promise<StopResult> => {
           const row = await trx.selectFrom('stops').selectAll().where('id', '=', stopId).where('tenant_id', '=', tenantId).forUpdate().executeTakeFirst();
           if (!row) return { ok: false, type: 'StopNotFound', message: `no stop ${stopId}`, details: {} };
           if (row.version >= seq) return { ok: true, stop: toStopResource(row) };
@@ -138,6 +147,8 @@ export function stopActivities({ db }: ActivityDeps) {
           ]);
           return { ok: true, stop };
         });
+        if (result.ok) await dispatch(tenantId, stopId, seq);
+        return result;
       } catch (err) {
         if (isUniqueViolation(err, 'stops_tenant_external_ref_key') && change.kind === 'patch') return duplicateRef(change.patch.external_ref);
         throw err;

@@ -7,9 +7,12 @@ import { errorHandler, unknownRoute } from './middleware/errors';
 import { jsonBody } from './middleware/json-body';
 import { requestId } from './middleware/request-id';
 import { accountRoutes } from './routes/account';
+import { deliveryRoutes } from './routes/deliveries';
 import { driverRoutes } from './routes/drivers';
+import { eventRoutes } from './routes/events';
 import { publicRoutes } from './routes/public';
 import { stopRoutes } from './routes/stops';
+import { subscriptionRoutes } from './routes/subscriptions';
 
 export function createApp(ctx: ApiContext): express.Express {
   const app = express();
@@ -39,6 +42,9 @@ export function createApp(ctx: ApiContext): express.Express {
   v1.use(accountRoutes());
   v1.use(stopRoutes(ctx));
   v1.use(driverRoutes(ctx));
+  v1.use(subscriptionRoutes(ctx));
+  v1.use(deliveryRoutes(ctx));
+  v1.use(eventRoutes(ctx));
   app.use('/v1', v1);
 
   app.use(unknownRoute);

@@ -27,6 +27,7 @@ const envSchema = z.object({
   HUB_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   HUB_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   HUB_BODY_LIMIT: z.string().default('2mb'),
+  HUB_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(25),
   /** A Nominatim-compatible search URL; unset = the offline gazetteer. */
   HUB_GEOCODER_URL: z.string().url().optional(),
   /** Encrypts webhook secrets at rest; the dev stack uses a fixed development key. */
@@ -60,6 +61,7 @@ export interface HubConfig {
   bodyLimit: string;
   secretKey?: string;
   geocoderUrl?: string;
+  maxSubscriptionsPerTenant: number;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -89,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     bodyLimit: e.HUB_BODY_LIMIT,
     secretKey: e.HUB_SECRET_KEY,
     geocoderUrl: e.HUB_GEOCODER_URL,
+    maxSubscriptionsPerTenant: e.HUB_MAX_SUBSCRIPTIONS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -8,6 +8,7 @@ import { installTemporalRuntime } from '../worker/runtime';
 import { createLogger } from '../common/logger';
 import { openServices, stackFilePath, writeStackFile } from '../common/runtime';
 import { startApi } from '../api/server';
+import { ensureSchedules } from '../worker/schedules';
 import { connectWorker, createHubWorker } from '../worker/worker';
 import { ensureDevTenant } from './dev-tenant';
 import { stackOptionsFor, startEmbeddedStack } from './stack';
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     connection,
     deps: { db: services.database.db, temporal: services.temporal, config, logger },
   });
+  await ensureSchedules(services.temporal, config.taskQueue);
   const workerRun = worker.run();
   const api = await startApi({ db: services.database.db, temporal: services.temporal, config, logger }, config.port, config.host);
 

@@ -3,6 +3,7 @@ import { loadConfig } from '../common/config';
 import { installTemporalRuntime } from './runtime';
 import { createLogger } from '../common/logger';
 import { openServices, resolveEndpoints } from '../common/runtime';
+import { ensureSchedules } from './schedules';
 import { connectWorker, createHubWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     deps: { db: services.database.db, temporal: services.temporal, config, logger },
     workflowBundlePath: process.env.HUB_WORKFLOW_BUNDLE || undefined,
   });
+  await ensureSchedules(services.temporal, config.taskQueue);
   logger.info({ task_queue: config.taskQueue }, 'worker running');
   // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs
   // the signal handlers).

@@ -1,3 +1,5 @@
 /** Every workflow the worker runs. This file is the worker bundle's entry point. */
+export { deliverEventWorkflow } from './deliver-event';
+export { eventRetentionWorkflow, outboxSweepWorkflow, subscriptionHealthWorkflow } from './housekeeping';
 export { pingWorkflow } from './ping';
 export { stopLifecycleWorkflow } from './stop-lifecycle';

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { etaMinutes } from '../../common/drivers/eta';
 import { toDriverResource } from '../../common/drivers/resource';
 import { appendEvents } from '../../common/events/append';
+import { dispatchEvent } from '../../common/events/dispatch';
 import { newId } from '../../common/ids';
 import { emptyBody } from '../../common/schemas/primitives';
 import {
@@ -64,7 +65,8 @@ export function driverRoutes(ctx: ApiContext): Router {
     router.post(`/drivers/:id/${status}`, write, async (req, res) => {
       const driver = await loadDriver(req);
       parseBody(emptyBody, req);
-      const row = await db.transaction().execute(async (trx) => {
+      const eventId = newId('evt');
+      const { row, changed } = await db.transaction().execute(async (trx) => {
         const changed = await trx
           .updateTable('drivers')
           .set({ status, updated_at: sql`now()` })
@@ -72,12 +74,18 @@ export function driverRoutes(ctx: ApiContext): Router {
           .where('status', '!=', status)
           .returningAll()
           .executeTakeFirst();
-        if (!changed) return driver;
+        if (!changed) return { row: driver, changed: false };
         await appendEvents(trx, driver.tenant_id, [
-          { id: newId('evt'), type: `driver.${status}`, subjectType: 'driver', subjectId: driver.id, previousStatus: driver.status, payload: toDriverResource(changed) },
+          { id: eventId, type: `driver.${status}`, subjectType: 'driver', subjectId: driver.id, previousStatus: driver.status, payload: toDriverResource(changed) },
         ]);
-        return changed;
+        return { row: changed, changed: true };
       });
+      if (changed) {
+        // Best effort now; the outbox sweep starts it later if this fails.
+        await dispatchEvent(ctx.temporal, ctx.config.taskQueue, { tenantId: driver.tenant_id, eventId, eventType: `driver.${status}` }).catch((err: unknown) =>
+          ctx.logger.warn({ err: (err as Error).message, event_id: eventId }, 'event dispatch deferred to the outbox sweep'),
+        );
+      }
       res.json(toDriverResource(row));
     });
   }

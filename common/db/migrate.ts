@@ -2,10 +2,12 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001_tenants_and_keys';
 import * as m0002 from './migrations/0002_stops_drivers_events';
+import * as m0003 from './migrations/0003_webhooks';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
   '0002_stops_drivers_events': m0002,
+  '0003_webhooks': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

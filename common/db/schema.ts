@@ -114,6 +114,68 @@ export interface EventsTable {
   dispatched_at: Timestamp | null;
 }
 
+export interface WebhookSubscriptionsTable {
+  id: string;
+  tenant_id: string;
+  provider: string;
+  url: string;
+  events: string[];
+  name: string | null;
+  description: string | null;
+  /** Seconds between tries; overrides the profile's schedule. */
+  retry_schedule: number[] | null;
+  secret_enc: string;
+  previous_secret_enc: string | null;
+  previous_secret_expires_at: Timestamp | null;
+  secret_rotated_at: Timestamp | null;
+  is_active: ColumnType<boolean, boolean | undefined, boolean>;
+  consecutive_failures: ColumnType<number, number | undefined, number>;
+  /** Start of the current run of failures; null after a success. */
+  failing_since: Timestamp | null;
+  last_success_at: Timestamp | null;
+  last_failure_at: Timestamp | null;
+  disabled_at: Timestamp | null;
+  disabled_reason: string | null;
+  deleted_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  tenant_id: string;
+  subscription_id: string;
+  event_id: string;
+  /** The event's name in the subscription's provider dialect. */
+  event_type: string;
+  status: DeliveryStatus;
+  attempt_count: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  next_retry_at: Timestamp | null;
+  response_status: number | null;
+  response_time_ms: number | null;
+  error_message: string | null;
+  created_at: CreatedAt;
+  first_attempted_at: Timestamp | null;
+  last_attempted_at: Timestamp | null;
+  delivered_at: Timestamp | null;
+  failed_at: Timestamp | null;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt_number: number;
+  started_at: Timestamp;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  response_body: string | null;
+  response_truncated: ColumnType<boolean, boolean | undefined, boolean>;
+  succeeded: boolean;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -121,7 +183,14 @@ export interface Database {
   stops: StopsTable;
   stop_history: StopHistoryTable;
   events: EventsTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
+
+export type SubscriptionRow = Selectable<WebhookSubscriptionsTable>;
+export type DeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type AttemptRow = Selectable<WebhookAttemptsTable>;
 
 export type DriverRow = Selectable<DriversTable>;
 export type StopRow = Selectable<StopsTable>;

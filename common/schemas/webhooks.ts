@@ -1,0 +1,85 @@
+/** Request and response schemas for subscriptions, deliveries and the events feed. */
+import { z } from 'zod';
+import { CANONICAL_EVENTS, eventNamesOf, PROVIDERS, type ProviderName } from '../webhooks/profiles';
+import { idParam, isoDateTime, limitParam, text } from './primitives';
+
+const MAX_RETRY_DELAY_SECONDS = 2 * 24 * 3600;
+
+const retrySchedule = z
+  .array(z.number().int('must be whole seconds').min(1).max(MAX_RETRY_DELAY_SECONDS, 'each wait must be at most 2 days'))
+  .min(1)
+  .max(20);
+
+const eventsFilter = z.array(z.string().max(100)).max(50);
+
+/** Event names are the subscription's own dialect's; `*` (or none) means all. */
+export function checkEventNames(provider: ProviderName, events: readonly string[] | undefined, ctx: z.RefinementCtx): void {
+  const known = new Set(eventNamesOf(provider));
+  events?.forEach((name, i) => {
+    if (name !== '*' && !known.has(name)) {
+      ctx.addIssue({ code: 'custom', path: ['events', i], message: `"${name}" is not a ${provider} event; use one of ${[...known].join(', ')} or *` });
+    }
+  });
+}
+
+export const subscriptionCreateSchema = z
+  .strictObject({
+    url: z.string().min(1).max(2083),
+    events: eventsFilter.default([]),
+    provider: z.enum(PROVIDERS).default('standard'),
+    name: text(200).nullish(),
+    description: text(1000).nullish(),
+    retry_schedule: retrySchedule.nullish(),
+  })
+  .superRefine((v, ctx) => checkEventNames(v.provider, v.events, ctx));
+
+export const subscriptionPatchSchema = z
+  .strictObject({
+    url: z.string().min(1).max(2083).optional(),
+    events: eventsFilter.optional(),
+    name: text(200).nullish(),
+    description: text(1000).nullish(),
+    is_active: z.boolean().optional(),
+    retry_schedule: retrySchedule.nullish(),
+  })
+  .refine((p) => Object.keys(p).length > 0, { message: 'give at least one field to change' });
+
+export const subscriptionIdSchema = idParam('whsub');
+export const deliveryIdSchema = idParam('dlv');
+
+export const subscriptionResourceSchema = z.object({
+  id: z.string(),
+  provider: z.enum(PROVIDERS),
+  url: z.string(),
+  events: z.array(z.string()),
+  name: z.string().nullable(),
+  description: z.string().nullable(),
+  retry_schedule: z.array(z.number()).nullable(),
+  is_active: z.boolean(),
+  consecutive_failures: z.number().int(),
+  last_success_at: z.string().nullable(),
+  last_failure_at: z.string().nullable(),
+  disabled_at: z.string().nullable(),
+  disabled_reason: z.string().nullable(),
+  secret_rotated_at: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type SubscriptionResource = z.infer<typeof subscriptionResourceSchema>;
+
+export const DELIVERY_STATUSES = ['pending', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
+
+export const deliveryListQuerySchema = z.strictObject({
+  subscription_id: subscriptionIdSchema.optional(),
+  event_type: z.string().max(100).optional(),
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  page_size: limitParam(100, 50),
+});
+
+export const eventsQuerySchema = z.strictObject({
+  since: isoDateTime.optional(),
+  after: z.string().max(200).optional(),
+  event_type: z.enum(CANONICAL_EVENTS).optional(),
+  limit: limitParam(1000, 100),
+});

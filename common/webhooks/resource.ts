@@ -1,0 +1,61 @@
+/** Subscription, delivery and attempt rows as the API shows them (never a secret). */
+import type { AttemptRow, DeliveryRow, SubscriptionRow } from '../db/schema';
+import type { SubscriptionResource } from '../schemas/webhooks';
+import type { ProviderName } from './profiles';
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+export function toSubscriptionResource(row: SubscriptionRow): SubscriptionResource {
+  return {
+    id: row.id,
+    provider: row.provider as ProviderName,
+    url: row.url,
+    events: row.events,
+    name: row.name,
+    description: row.description,
+    retry_schedule: row.retry_schedule,
+    is_active: row.is_active,
+    consecutive_failures: row.consecutive_failures,
+    last_success_at: iso(row.last_success_at),
+    last_failure_at: iso(row.last_failure_at),
+    disabled_at: iso(row.disabled_at),
+    disabled_reason: row.disabled_reason,
+    secret_rotated_at: iso(row.secret_rotated_at),
+    created_at: iso(row.created_at)!,
+    updated_at: iso(row.updated_at)!,
+  };
+}
+
+export function toDeliveryResource(row: DeliveryRow) {
+  return {
+    id: row.id,
+    subscription_id: row.subscription_id,
+    event_id: row.event_id,
+    event_type: row.event_type,
+    status: row.status,
+    attempt_count: row.attempt_count,
+    max_attempts: row.max_attempts,
+    next_retry_at: iso(row.next_retry_at),
+    response_status: row.response_status,
+    response_time_ms: row.response_time_ms,
+    error_message: row.error_message,
+    created_at: iso(row.created_at)!,
+    first_attempted_at: iso(row.first_attempted_at),
+    last_attempted_at: iso(row.last_attempted_at),
+    delivered_at: iso(row.delivered_at),
+    failed_at: iso(row.failed_at),
+  };
+}
+
+export function toAttemptResource(row: AttemptRow) {
+  return {
+    attempt_number: row.attempt_number,
+    started_at: iso(row.started_at)!,
+    status_code: row.status_code,
+    duration_ms: row.duration_ms,
+    succeeded: row.succeeded,
+    error: row.error,
+    response_body: row.response_body,
+    response_truncated: row.response_truncated,
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * The housekeeping Schedules, created (or brought up to date) when a worker starts. Ids carry the
+ * task queue so several hubs can share one Temporal namespace.
+ */
+import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+
+export const HOUSEKEEPING = [
+  { name: 'outbox-sweep', workflowType: 'outboxSweepWorkflow', every: '30s' },
+  { name: 'subscription-health', workflowType: 'subscriptionHealthWorkflow', every: '5m' },
+  { name: 'event-retention', workflowType: 'eventRetentionWorkflow', every: '1h' },
+] as const;
+
+export const scheduleId = (taskQueue: string, name: string): string => `${taskQueue}:${name}`;
+
+export async function ensureSchedules(client: Client, taskQueue: string): Promise<void> {
+  for (const job of HOUSEKEEPING) {
+    const id = scheduleId(taskQueue, job.name);
+    const options = {
+      scheduleId: id,
+      spec: { intervals: [{ every: job.every }] },
+      action: { type: 'startWorkflow' as const, workflowType: job.workflowType, taskQueue, workflowId: id },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
+    };
+    try {
+      await client.schedule.create(options);
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await client.schedule.getHandle(id).update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: { ...prev.policies, ...options.policies } }));
+    }
+  }
+}
+
+export async function deleteSchedules(client: Client, taskQueue: string): Promise<void> {
+  for (const job of HOUSEKEEPING) await client.schedule.getHandle(scheduleId(taskQueue, job.name)).delete().catch(() => undefined);
+}

@@ -1,0 +1,30 @@
+/** Periodic jobs, each started by a Temporal Schedule (see worker/schedules.ts). */
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
+});
+
+/** Starts delivery for events whose workflow start was lost (a crash right after commit). */
+export async function outboxSweepWorkflow(): Promise<number> {
+  return acts.dispatchPendingEvents({ olderThanSeconds: 10, limit: 1000 });
+}
+
+/** Switches off subscriptions that keep failing, per their dialect's rule. */
+export async function subscriptionHealthWorkflow(): Promise<string[]> {
+  return acts.checkSubscriptionHealth();
+}
+
+/** Purges events older than their 7-day retention, in bounded batches. */
+export async function eventRetentionWorkflow(): Promise<number> {
+  const batch = 5000;
+  let total = 0;
+  for (let round = 0; round < 20; round++) {
+    const purged = await acts.purgeExpiredEvents({ limit: batch });
+    total += purged;
+    if (purged < batch) break;
+  }
+  return total;
+}
