@@ -35,7 +35,8 @@ export function eventRoutes(ctx: ApiContext): Router {
         .where('subject_type', '!=', 'test')
         .where('expires_at', '>', sql<Date>`now()`);
       if (after) query = query.where('position', '>', after);
-      if (q.since) query = query.where('created_at', '>', new Date(q.since));
+      // Compared at the millisecond precision clients see in created_at.
+      if (q.since) query = query.where(sql`date_trunc('milliseconds', created_at)`, '>', new Date(q.since));
       if (q.event_type) query = query.where('type', '=', q.event_type);
       const rows = await query.orderBy('position').limit(q.limit + 1).execute();
       const items = rows.slice(0, q.limit);

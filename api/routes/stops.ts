@@ -1,6 +1,7 @@
 /** Stops: create, list, read, patch, history, and lifecycle moves (each a Workflow Update). */
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { type Request, Router } from 'express';
+import { sql } from 'kysely';
 import { assignmentProblem } from '../../common/drivers/assignment';
 import { newId } from '../../common/ids';
 import { idParam } from '../../common/schemas/primitives';
@@ -77,7 +78,7 @@ export function stopRoutes(ctx: ApiContext): Router {
     if (q.status) query = query.where('status', 'in', q.status);
     if (q.driver_id) query = query.where('driver_id', '=', q.driver_id);
     if (q.external_ref) query = query.where('external_ref', '=', q.external_ref);
-    if (q.updated_since) query = query.where('updated_at', '>', new Date(q.updated_since));
+    if (q.updated_since) query = query.where(sql`date_trunc('milliseconds', updated_at)`, '>', new Date(q.updated_since));
     if (after) query = query.where('id', '>', after);
     const rows = await query.orderBy('id').limit(q.limit + 1).execute();
     const { data, next_cursor } = page(rows, q.limit);

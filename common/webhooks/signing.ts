@@ -21,6 +21,12 @@ const hmac = (key: string | Buffer, data: string, encoding: 'hex' | 'base64'): s
 /** Standard Webhooks keys are the base64 part after `whsec_`. */
 export const standardKey = (secret: string): Buffer => Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
 
+/**
+ * `t=…,v1=…` headers list the newest signature last: the seed snippets parse the header into an
+ * object, so only the last `v1` counts for them, and that one must match the new secret.
+ */
+const oldestFirst = (secrets: readonly string[]): string[] => [...secrets].reverse();
+
 export function signatureHeaders(provider: ProviderName, input: SignInput): Record<string, string> {
   const { body, timestamp: t } = input;
   const secrets = PROFILES[provider].multipleSignatures ? input.secrets : input.secrets.slice(0, 1);
@@ -31,10 +37,10 @@ export function signatureHeaders(provider: ProviderName, input: SignInput): Reco
     case 'kourier':
       return { Authorization: `Bearer ${newest}` };
     case 'zippex':
-      return { 'Zippex-Signature': [`t=${t}`, ...secrets.map((s) => `v1=${hmac(s, `${t}.${body}`, 'hex')}`)].join(',') };
+      return { 'Zippex-Signature': [`t=${t}`, ...oldestFirst(secrets).map((s) => `v1=${hmac(s, `${t}.${body}`, 'hex')}`)].join(',') };
     case 'naveera':
       return {
-        'X-Naveera-Signature': [`t=${t}`, ...secrets.map((s) => `v1=${hmac(s, `${t}.${body}`, 'hex')}`)].join(','),
+        'X-Naveera-Signature': [`t=${t}`, ...oldestFirst(secrets).map((s) => `v1=${hmac(s, `${t}.${body}`, 'hex')}`)].join(','),
         'X-Naveera-Event-Type': input.name,
         'X-Naveera-Event-Id': input.messageId,
       };

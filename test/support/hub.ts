@@ -14,6 +14,7 @@ import type { Db } from '../../common/db/connect';
 import { createLogger, type Logger } from '../../common/logger';
 import { openServices, type Services } from '../../common/runtime';
 import { installTemporalRuntime } from '../../worker/runtime';
+import { deleteSchedules, ensureSchedules } from '../../worker/schedules';
 import { connectWorker, createHubWorker } from '../../worker/worker';
 
 export interface ApiResponse<T = any> {
@@ -110,7 +111,16 @@ export class TestHub {
     return handle;
   }
 
+  private schedulesCreated = false;
+
+  /** Creates this hub's housekeeping Schedules (deleted again by stop()). */
+  async ensureSchedules(): Promise<void> {
+    await ensureSchedules(this.temporal, this.config.taskQueue);
+    this.schedulesCreated = true;
+  }
+
   async stop(): Promise<void> {
+    if (this.schedulesCreated) await deleteSchedules(this.temporal, this.config.taskQueue);
     for (const w of [...this.workers]) await w.stop();
     await this.api.close();
     await this.services.close();

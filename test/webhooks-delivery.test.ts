@@ -1,0 +1,325 @@
+/** How deliveries behave: retries, Retry-After, 410, redirects, manual retry, disable, delete, rotation. */
+import { sql } from 'kysely';
+import { deliveryStateQuery } from '../workflows/deliver-event';
+import { outboxSweepWorkflow, subscriptionHealthWorkflow, eventRetentionWorkflow } from '../workflows/housekeeping';
+import { appendEvents } from '../common/events/append';
+import { RESPONSE_CAPTURE_BYTES } from '../common/webhooks/http-attempt';
+import * as verify from '../common/webhooks/verify';
+import { HOUSEKEEPING, scheduleId } from '../worker/schedules';
+import { startTestHub, type TestHub, type TestTenant } from './support/hub';
+import { createStop, eventually } from './support/fixtures';
+import { failTimes, ok, Receiver } from './support/receiver';
+import { SEED_VERIFIERS } from './support/seed-verifiers';
+
+let hub: TestHub;
+let receiver: Receiver;
+let n = 0;
+beforeAll(async () => {
+  hub = await startTestHub();
+  receiver = await new Receiver().start();
+});
+afterAll(async () => {
+  await hub.stop();
+  await receiver.stop();
+});
+
+/** A tenant with one subscription to a fresh receiver path. */
+async function subscribed(body: Record<string, unknown> = {}): Promise<{ t: TestTenant; sub: any; path: string }> {
+  const t = await hub.tenant();
+  const path = `/p${++n}`;
+  const res = await hub.call('POST', '/v1/webhooks/subscriptions', { key: t.key, body: { url: `${receiver.url}${path}`, provider: 'standard', events: ['stop.created'], ...body } });
+  expect(res.status).toBe(201);
+  return { t, sub: res.body, path };
+}
+
+async function deliveriesOf(t: TestTenant, subId: string): Promise<any[]> {
+  return (await hub.call('GET', `/v1/webhooks/deliveries?subscription_id=${subId}`, { key: t.key })).body.items;
+}
+
+async function deliveryOnce(t: TestTenant, subId: string, accept: (d: any) => boolean, timeoutMs = 20_000): Promise<any> {
+  const list = await eventually(() => deliveriesOf(t, subId), (items) => items.length > 0 && accept(items[0]), timeoutMs);
+  const detail = await hub.call('GET', `/v1/webhooks/deliveries/${list[0].id}`, { key: t.key });
+  return detail.body;
+}
+
+test('a receiver that fails twice gets exactly three tries on the subscription\'s own schedule, each recorded', async () => {
+  const { t, sub, path } = await subscribed({ retry_schedule: [1, 1, 1] });
+  receiver.on(path, failTimes(2));
+  await createStop(hub, t.key);
+  const d = await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
+  expect(receiver.at(path)).toHaveLength(3);
+  expect(d).toMatchObject({ status: 'succeeded', attempt_count: 3, max_attempts: 4, response_status: 200 });
+  expect(d.attempts.map((a: any) => [a.attempt_number, a.status_code, a.succeeded])).toEqual([[1, 500, false], [2, 500, false], [3, 200, true]]);
+  expect(d.attempts[0]).toMatchObject({ error: 'HTTP 500', response_body: 'not yet' });
+  expect(d.attempts.every((a: any) => a.duration_ms >= 0)).toBe(true);
+  const gaps = receiver.at(path).slice(1).map((r, i) => r.at - receiver.at(path)[i]!.at);
+  expect(gaps.every((g) => g >= 900)).toBe(true);
+  // The same bytes each time, re-signed.
+  const bodies = new Set(receiver.at(path).map((r) => r.rawBody.toString()));
+  expect(bodies.size).toBe(1);
+  const sub2 = (await hub.call('GET', `/v1/webhooks/subscriptions/${sub.id}`, { key: t.key })).body;
+  expect(sub2).toMatchObject({ consecutive_failures: 0, last_success_at: expect.any(String), last_failure_at: expect.any(String) });
+});
+
+test('only the first 4 KB of a response are kept', async () => {
+  const { t, sub, path } = await subscribed();
+  receiver.on(path, (_r, _n, res) => res.writeHead(200).end('x'.repeat(10_000)));
+  await createStop(hub, t.key);
+  const d = await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
+  expect(d.attempts[0].response_body).toHaveLength(RESPONSE_CAPTURE_BYTES);
+  expect(d.attempts[0].response_truncated).toBe(true);
+});
+
+test('a 429 with Retry-After waits at least that long, bounded by the schedule\'s longest wait', async () => {
+  const { t, sub, path } = await subscribed({ retry_schedule: [1, 5] });
+  receiver.on(path, (r, nth, res) => (nth === 1 ? res.writeHead(429, { 'retry-after': '3' }).end() : ok(r, nth, res)));
+  await createStop(hub, t.key);
+  await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
+  const [first, second] = receiver.at(path);
+  expect(second!.at - first!.at).toBeGreaterThanOrEqual(2_900);
+});
+
+test('a 3xx is a failed try and the redirect is not followed', async () => {
+  const { t, sub, path } = await subscribed({ retry_schedule: [1] });
+  receiver.on(path, (_r, _n, res) => res.writeHead(302, { location: `${receiver.url}${path}-target` }).end());
+  await createStop(hub, t.key);
+  const d = await deliveryOnce(t, sub.id, (x) => x.status === 'failed');
+  expect(d.attempts.map((a: any) => a.status_code)).toEqual([302, 302]);
+  expect(receiver.at(`${path}-target`)).toHaveLength(0);
+});
+
+test('a 410 Gone switches the subscription off at once', async () => {
+  const { t, sub, path } = await subscribed({ retry_schedule: [1, 1, 1] });
+  receiver.on(path, (_r, _n, res) => res.writeHead(410).end());
+  await createStop(hub, t.key);
+  const d = await deliveryOnce(t, sub.id, (x) => x.status === 'failed');
+  expect(d.attempt_count).toBe(1);
+  const after = (await hub.call('GET', `/v1/webhooks/subscriptions/${sub.id}`, { key: t.key })).body;
+  expect(after).toMatchObject({ is_active: false, disabled_reason: expect.stringMatching(/410/) });
+  expect(after.disabled_at).not.toBeNull();
+});
+
+test('a timeout is a failed try', async () => {
+  const { t, sub, path } = await subscribed({ provider: 'naveera', events: ['trip.created'], retry_schedule: [1] });
+  receiver.on(path, (_r, nth, res) => (nth === 1 ? setTimeout(() => res.writeHead(200).end(), 7_000) : ok(_r, nth, res)));
+  await createStop(hub, t.key);
+  const d = await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded', 30_000);
+  expect(d.attempts[0]).toMatchObject({ status_code: null, succeeded: false, error: expect.stringMatching(/timed out after 5000 ms/) });
+}, 40_000);
+
+test('manual retry: only a failed delivery, which then gets a new series of tries', async () => {
+  const { t, sub, path } = await subscribed({ retry_schedule: [1] });
+  receiver.on(path, failTimes(2));
+  await createStop(hub, t.key);
+  const failed = await deliveryOnce(t, sub.id, (x) => x.status === 'failed');
+  expect(failed.attempt_count).toBe(2);
+
+  const retried = await hub.call('POST', `/v1/webhooks/deliveries/${failed.id}/retry`, { key: t.key });
+  expect(retried.status).toBe(202);
+  expect(retried.body).toMatchObject({ delivery_id: failed.id, status: 'retrying', message: 'Retry scheduled' });
+  const again = await hub.call('POST', `/v1/webhooks/deliveries/${failed.id}/retry`, { key: t.key });
+  expect(again.status).toBe(400);
+  expect(again.body.error.code).toBe('delivery_not_retryable');
+
+  const done = await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
+  expect(done.attempt_count).toBe(3);
+  expect(receiver.at(path)).toHaveLength(3);
+  const notFailed = await hub.call('POST', `/v1/webhooks/deliveries/${failed.id}/retry`, { key: t.key });
+  expect(notFailed.body.error.code).toBe('delivery_not_retryable');
+});
+
+test('disabling stops pending retries; new events are not delivered until it is re-enabled', async () => {
+  const { t, sub, path } = await subscribed({ retry_schedule: [3600] });
+  receiver.on(path, failTimes(1));
+  const stop = await createStop(hub, t.key);
+  const pending = await deliveryOnce(t, sub.id, (x) => x.status === 'retrying');
+  const disabled = await hub.call('PATCH', `/v1/webhooks/subscriptions/${sub.id}`, { key: t.key, body: { is_active: false } });
+  expect(disabled.body).toMatchObject({ is_active: false, disabled_reason: 'disabled by the subscriber' });
+  const cancelled = await deliveryOnce(t, sub.id, (x) => x.status === 'cancelled');
+  expect(cancelled.id).toBe(pending.id);
+  const workflow = hub.temporal.workflow.getHandle(`event/${cancelled.event_id}`);
+  expect(await workflow.result()).toEqual({ [pending.id]: 'cancelled' });
+  expect(stop.id).toBeDefined();
+
+  await createStop(hub, t.key);
+  await new Promise((r) => setTimeout(r, 1_000));
+  expect(await deliveriesOf(t, sub.id)).toHaveLength(1);
+
+  const enabled = await hub.call('PATCH', `/v1/webhooks/subscriptions/${sub.id}`, { key: t.key, body: { is_active: true } });
+  expect(enabled.body).toMatchObject({ is_active: true, disabled_at: null, consecutive_failures: 0 });
+  await createStop(hub, t.key);
+  await eventually(() => deliveriesOf(t, sub.id), (items) => items.some((d) => d.status === 'succeeded'));
+  expect(receiver.at(path)).toHaveLength(2);
+});
+
+test('deleting a subscription cancels its pending retries and hides it', async () => {
+  const { t, sub, path } = await subscribed({ retry_schedule: [3600] });
+  receiver.on(path, failTimes(10));
+  await createStop(hub, t.key);
+  const pending = await deliveryOnce(t, sub.id, (x) => x.status === 'retrying');
+  const del = await hub.call('DELETE', `/v1/webhooks/subscriptions/${sub.id}`, { key: t.key });
+  expect(del.body).toMatchObject({ id: sub.id, deleted: true, cancelled_deliveries: 1 });
+  expect((await hub.call('GET', `/v1/webhooks/subscriptions/${sub.id}`, { key: t.key })).status).toBe(404);
+  const workflow = hub.temporal.workflow.getHandle(`event/${pending.event_id}`);
+  expect(await workflow.result()).toEqual({ [pending.id]: 'cancelled' });
+  expect(receiver.at(path)).toHaveLength(1);
+});
+
+test('rotating a secret: both secrets sign for the overlap where the header can carry two', async () => {
+  for (const provider of ['standard', 'zippex', 'naveera', 'courrex'] as const) {
+    const { t, sub, path } = await subscribed({ provider, events: [] });
+    const rotated = await hub.call('POST', `/v1/webhooks/subscriptions/${sub.id}/rotate-secret`, { key: t.key });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).not.toBe(sub.secret);
+    expect(Date.parse(rotated.body.rotated_at)).not.toBeNaN();
+    expect(Date.parse(rotated.body.previous_secret_expires_at) - Date.parse(rotated.body.rotated_at)).toBeCloseTo(24 * 3600 * 1000, -4);
+    await createStop(hub, t.key);
+    const [got] = await receiver.waitFor(path, 1);
+    // The hub's verify module accepts any of the signatures the header carries.
+    const verifyWith = (secret: string): boolean => {
+      const h = got!.headers as Record<string, string>;
+      if (provider === 'standard') return verify.verifyStandard(got!.rawBody, h, secret);
+      if (provider === 'zippex') return verify.verifyZippex(got!.rawBody, h['zippex-signature'], secret);
+      if (provider === 'naveera') return verify.verifyNaveera(got!.rawBody, h['x-naveera-signature'], secret);
+      return verify.verifyCourrex(got!.rawBody, h['x-courrex-signature'], secret);
+    };
+    expect(verifyWith(rotated.body.secret)).toBe(true);
+    // A receiver written from the seed that has switched to the new secret accepts it at once.
+    expect(SEED_VERIFIERS[provider](got!.rawBody, got!.headers, rotated.body.secret)).toBe(true);
+    // Old secret: still accepted where two signatures fit; Courrex's single header carries only the new one.
+    expect(verifyWith(sub.secret)).toBe(provider !== 'courrex');
+  }
+});
+
+test('secrets are stored encrypted, never in plaintext', async () => {
+  const { sub } = await subscribed();
+  const row = await hub.db.selectFrom('webhook_subscriptions').selectAll().where('id', '=', sub.id).executeTakeFirstOrThrow();
+  expect(JSON.stringify(row)).not.toContain(sub.secret);
+  expect(JSON.stringify(row)).not.toContain(sub.secret.replace('whsec_', ''));
+  expect(row.secret_enc).toMatch(/^v1:/);
+  const listed = await hub.call('GET', '/v1/webhooks/subscriptions', { key: (await hub.tenant()).key });
+  expect(listed.text).not.toContain(sub.secret);
+});
+
+test('another tenant gets 404 for every subscription and delivery route', async () => {
+  const { t, sub } = await subscribed();
+  await createStop(hub, t.key);
+  const d = await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
+  const other = await hub.tenant();
+  const calls: [string, string][] = [
+    ['GET', `/v1/webhooks/subscriptions/${sub.id}`],
+    ['PATCH', `/v1/webhooks/subscriptions/${sub.id}`],
+    ['DELETE', `/v1/webhooks/subscriptions/${sub.id}`],
+    ['POST', `/v1/webhooks/subscriptions/${sub.id}/rotate-secret`],
+    ['POST', `/v1/webhooks/subscriptions/${sub.id}/test`],
+    ['GET', `/v1/webhooks/deliveries/${d.id}`],
+    ['POST', `/v1/webhooks/deliveries/${d.id}/retry`],
+  ];
+  for (const [method, path] of calls) {
+    const res = await hub.call(method, path, { key: other.key, body: method === 'PATCH' ? { name: 'x' } : undefined });
+    expect([method, path, res.status]).toEqual([method, path, 404]);
+  }
+  expect((await hub.call('GET', '/v1/webhooks/deliveries', { key: other.key })).body.total).toBe(0);
+  expect((await hub.call('GET', `/v1/webhooks/subscriptions/${sub.id}`, { key: t.key })).status).toBe(200);
+});
+
+test('subscription validation: event names of the dialect, provider, schedule, unknown fields', async () => {
+  const t = await hub.tenant();
+  const cases: [Record<string, unknown>, string][] = [
+    [{ url: `${receiver.url}/x`, provider: 'zippex', events: ['stop.created'] }, 'events.0'],
+    [{ url: `${receiver.url}/x`, provider: 'naveera', events: ['trip.created', 'trip.teleported'] }, 'events.1'],
+    [{ url: `${receiver.url}/x`, provider: 'acme' }, 'provider'],
+    [{ url: `${receiver.url}/x`, retry_schedule: [0] }, 'retry_schedule.0'],
+    [{ url: `${receiver.url}/x`, retry_schedule: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1] }, 'retry_schedule'],
+    [{ url: `${receiver.url}/x`, secret: 'mine' }, 'secret'],
+    [{ url: 'not a url' }, 'url'],
+  ];
+  for (const [body, field] of cases) {
+    const res = await hub.call('POST', '/v1/webhooks/subscriptions', { key: t.key, body });
+    expect([field, res.status]).toEqual([field, 400]);
+    expect(res.body.error.details.errors?.map((e: any) => e.field) ?? [res.body.error.details.field]).toContain(field);
+  }
+  const ok2 = await hub.call('POST', '/v1/webhooks/subscriptions', { key: t.key, body: { url: `${receiver.url}/x`, provider: 'zippex', events: ['delivery.delivered', 'delivery.cancelled'] } });
+  expect(ok2.status).toBe(201);
+  const badPatch = await hub.call('PATCH', `/v1/webhooks/subscriptions/${ok2.body.id}`, { key: t.key, body: { events: ['trip.created'] } });
+  expect(badPatch.status).toBe(400);
+  const noScope = await hub.tenant(['stops:read']);
+  expect((await hub.call('GET', '/v1/webhooks/subscriptions', { key: noScope.key })).status).toBe(403);
+});
+
+test('a filter delivers only the named events', async () => {
+  const { t, sub, path } = await subscribed({ provider: 'zippex', events: ['delivery.cancelled'] });
+  const a = await createStop(hub, t.key);
+  await hub.call('POST', `/v1/stops/${a.id}/cancel`, { key: t.key });
+  const got = await receiver.waitFor(path, 1);
+  await new Promise((r) => setTimeout(r, 500));
+  expect(receiver.at(path).map((r) => r.body.type)).toEqual(['delivery.cancelled']);
+  expect(got[0]!.body.data.status).toBe('cancelled');
+  expect(sub.events).toEqual(['delivery.cancelled']);
+});
+
+test('delivery workflows carry search attributes operators can filter on', async () => {
+  const { t, sub } = await subscribed({ provider: 'kourier', events: [] });
+  await createStop(hub, t.key);
+  const d = await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
+  const handle = hub.temporal.workflow.getHandle(`event/${d.event_id}`);
+  const desc = await handle.describe();
+  expect(desc.searchAttributes).toMatchObject({ TenantId: [t.tenantId], EventType: ['stop.created'], SubscriptionId: [sub.id], Provider: ['kourier'] });
+  expect(await handle.query(deliveryStateQuery)).toEqual({ [d.id]: { status: 'succeeded', attempts: 1 } });
+});
+
+describe('housekeeping', () => {
+  test('the three Schedules exist with their intervals', async () => {
+    await hub.ensureSchedules();
+    await hub.ensureSchedules(); // idempotent
+    for (const job of HOUSEKEEPING) {
+      const desc = await hub.temporal.schedule.getHandle(scheduleId(hub.config.taskQueue, job.name)).describe();
+      expect(desc.action).toMatchObject({ type: 'startWorkflow', workflowType: job.workflowType });
+      expect(desc.spec.intervals?.length).toBe(1);
+    }
+  });
+
+  test('the outbox sweep delivers an event whose workflow was never started', async () => {
+    const { t, sub, path } = await subscribed({ events: ['driver.online'] });
+    const eventId = `evt_${Date.now()}LOST`;
+    await hub.db.transaction().execute((trx) =>
+      appendEvents(trx, t.tenantId, [{ id: eventId, type: 'driver.online', subjectType: 'driver', subjectId: 'drv_X', payload: { id: 'drv_X', status: 'online' } }]),
+    );
+    await sql`update events set created_at = now() - interval '1 minute' where id = ${eventId}`.execute(hub.db);
+    const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `sweep-${eventId}` });
+    expect(swept).toBeGreaterThanOrEqual(1);
+    const [got] = await receiver.waitFor(path, 1);
+    expect(got!.headers['webhook-id']).toBe(eventId);
+    await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
+  });
+
+  test('auto-disable: 5 days without success (standard), over 90 % failures for 24 h (zippex)', async () => {
+    const stale = await subscribed({ events: [] });
+    const zippex = await subscribed({ provider: 'zippex', events: [], retry_schedule: [1] });
+    const healthy = await subscribed({ provider: 'zippex', events: [] });
+    receiver.on(zippex.path, failTimes(100));
+    await createStop(hub, zippex.t.key);
+    await deliveryOnce(zippex.t, zippex.sub.id, (x) => x.status === 'failed');
+    await hub.db.updateTable('webhook_subscriptions').set({ failing_since: new Date(Date.now() - 6 * 86400_000) }).where('id', '=', stale.sub.id).execute();
+    await hub.db.updateTable('webhook_subscriptions').set({ failing_since: new Date(Date.now() - 25 * 3600_000) }).where('id', 'in', [zippex.sub.id, healthy.sub.id]).execute();
+
+    const disabled = await hub.temporal.workflow.execute(subscriptionHealthWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `health-${Date.now()}` });
+    expect(disabled).toEqual(expect.arrayContaining([stale.sub.id, zippex.sub.id]));
+    expect(disabled).not.toContain(healthy.sub.id); // no failed tries in its window
+    const s = (await hub.call('GET', `/v1/webhooks/subscriptions/${stale.sub.id}`, { key: stale.t.key })).body;
+    expect(s).toMatchObject({ is_active: false, disabled_reason: expect.stringMatching(/5 days/) });
+    const z = (await hub.call('GET', `/v1/webhooks/subscriptions/${zippex.sub.id}`, { key: zippex.t.key })).body;
+    expect(z).toMatchObject({ is_active: false, disabled_reason: expect.stringMatching(/90 %/), consecutive_failures: 2 });
+  });
+
+  test('retention purges events past 7 days, with their deliveries', async () => {
+    const { t, sub } = await subscribed({ events: [] });
+    const stop = await createStop(hub, t.key);
+    await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
+    await hub.db.updateTable('events').set({ expires_at: new Date(Date.now() - 1000) }).where('subject_id', '=', stop.id).execute();
+    const purged = await hub.temporal.workflow.execute(eventRetentionWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `retention-${Date.now()}` });
+    expect(purged).toBeGreaterThanOrEqual(1);
+    expect(await hub.db.selectFrom('events').select('id').where('subject_id', '=', stop.id).execute()).toEqual([]);
+    expect(await deliveriesOf(t, sub.id)).toEqual([]);
+  });
+});
