@@ -9,4 +9,7 @@ module.exports = {
   testTimeout: 60_000,
   // Tests share one Postgres and one Temporal server; files run one at a time (--runInBand).
   maxWorkers: 1,
+  // Pooled keep-alive sockets of the webhook client may outlive a test file by a few seconds;
+  // CI must never hang on them.
+  forceExit: true,
 };

@@ -1,6 +1,7 @@
 /** All activities, built from their dependencies. Workflows import only the type. */
 import type { ActivityDeps } from './deps';
 import { geocodingActivities } from './geocoding';
+import { importActivities } from './imports';
 import { stopActivities } from './stops';
 import { systemActivities } from './system';
 import { webhookActivities } from './webhooks';
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...stopActivities(deps),
     ...geocodingActivities(deps),
     ...webhookActivities(deps),
+    ...importActivities(deps),
   };
 }
 

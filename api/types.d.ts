@@ -5,6 +5,8 @@ declare global {
     interface Request {
       id: string;
       auth?: AuthContext;
+      /** Set when the request carries an Idempotency-Key this request owns. */
+      idempotencyKey?: string;
     }
   }
 }

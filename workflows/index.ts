@@ -1,4 +1,5 @@
 /** Every workflow the worker runs. This file is the worker bundle's entry point. */
+export { bulkImportWorkflow } from './bulk-import';
 export { deliverEventWorkflow } from './deliver-event';
 export { eventRetentionWorkflow, outboxSweepWorkflow, subscriptionHealthWorkflow } from './housekeeping';
 export { pingWorkflow } from './ping';

@@ -45,8 +45,10 @@ export interface StopWorkflowInput {
   tenantId: string;
   stopId: string;
   source: StopSource;
-  /** The validated request, for a stop the workflow creates; absent when the row already exists (bulk import). */
+  /** The validated request, for a stop the workflow creates. */
   create?: StopCreateInput;
+  /** The stop as a bulk import committed it (the row and its created event exist already). */
+  existing?: StopResource;
 }
 
 export interface StopWorkflowState {
@@ -161,7 +163,9 @@ export async function stopLifecycleWorkflow(input: StopWorkflowInput): Promise<{
     geocoding = { scope, done };
   };
 
-  const created = input.create
+  const created: StopResult = input.existing
+    ? { ok: true, stop: input.existing }
+    : input.create
     ? await db.createStop({ tenantId, stopId, data: input.create, source: input.source })
     : await db.loadStop({ tenantId, stopId }).then(
         (s): StopResult => (s ? { ok: true, stop: s } : { ok: false, type: 'StopNotFound', message: `no stop ${stopId}`, details: {} }),

@@ -3,7 +3,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { type Request, Router } from 'express';
 import { sql } from 'kysely';
 import { assignmentProblem } from '../../common/drivers/assignment';
-import { newId } from '../../common/ids';
+import { deterministicId, newId } from '../../common/ids';
 import { idParam } from '../../common/schemas/primitives';
 import { ACTION_SCHEMAS, stopCreateSchema, stopListQuerySchema, stopPatchSchema } from '../../common/schemas/stops';
 import { STOP_FAILURES } from '../../common/stops/failures';
@@ -59,7 +59,8 @@ export function stopRoutes(ctx: ApiContext): Router {
     const { tenantId } = authOf(req);
     const data = parseBody(stopCreateSchema, req);
     await assertRefFree(tenantId, data.external_ref);
-    const stopId = newId('stop');
+    // With an Idempotency-Key the id is derived from it: a retry after a crash joins the same workflow.
+    const stopId = req.idempotencyKey ? deterministicId('stop', tenantId, req.idempotencyKey) : newId('stop');
     const stop = await runUpdate(stopId, 'pending', () =>
       temporal.workflow.executeUpdateWithStart(createStopUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation(

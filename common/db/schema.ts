@@ -176,6 +176,30 @@ export interface WebhookAttemptsTable {
   succeeded: boolean;
 }
 
+export interface ImportsTable {
+  id: string;
+  tenant_id: string;
+  status: 'committed' | 'starting' | 'completed';
+  count: number;
+  workflows_started: ColumnType<number, number | undefined, number>;
+  events_dispatched: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+  committed_at: Timestamp | null;
+  completed_at: Timestamp | null;
+}
+
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  key: string;
+  /** SHA-256 of method, path and body: the same key with another request is refused. */
+  request_hash: string;
+  status: 'in_progress' | 'done';
+  response_status: number | null;
+  response_body: Json<unknown>;
+  locked_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -186,7 +210,11 @@ export interface Database {
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  imports: ImportsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
+
+export type ImportRow = Selectable<ImportsTable>;
 
 export type SubscriptionRow = Selectable<WebhookSubscriptionsTable>;
 export type DeliveryRow = Selectable<WebhookDeliveriesTable>;

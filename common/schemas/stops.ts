@@ -20,6 +20,7 @@ const stopFields = {
 };
 
 export const stopCreateSchema = z.strictObject(stopFields);
+export const MAX_BULK_STOPS = 500;
 export type StopCreateInput = z.infer<typeof stopCreateSchema>;
 
 export const stopPatchSchema = z

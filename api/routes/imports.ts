@@ -1,0 +1,98 @@
+/** Bulk import: all or nothing, up to 500 stops, one workflow per import. */
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { Router } from 'express';
+import { deterministicId, newId } from '../../common/ids';
+import { idParam } from '../../common/schemas/primitives';
+import { MAX_BULK_STOPS, stopCreateSchema, type StopCreateInput } from '../../common/schemas/stops';
+import { SA } from '../../common/temporal/search-attributes';
+import { bulkImportWorkflow, importCommittedUpdate } from '../../workflows/bulk-import';
+import type { ApiContext } from '../context';
+import { ApiError, conflict, type FieldError, fieldErrors, notFound } from '../errors';
+import { authOf, requireScope } from '../middleware/auth';
+import { updateFailureToApiError } from '../temporal-errors';
+import { parseId } from '../validate';
+
+export function importRoutes(ctx: ApiContext): Router {
+  const router = Router();
+  const { db, temporal, config } = ctx;
+
+  router.post('/stops/bulk', requireScope('stops:write'), async (req, res) => {
+    const { tenantId } = authOf(req);
+    const body: unknown = req.body;
+    if (!Array.isArray(body)) throw new ApiError(400, 'validation_error', 'the body must be a JSON array of stops', { field: '(body)' });
+    if (body.length === 0) throw new ApiError(400, 'validation_error', 'the array is empty; give 1 to 500 stops', { field: '(body)', count: 0 });
+    if (body.length > MAX_BULK_STOPS) {
+      throw new ApiError(413, 'payload_too_large', `at most ${MAX_BULK_STOPS} stops per import; got ${body.length}`, { count: body.length, max: MAX_BULK_STOPS });
+    }
+
+    // Every item is checked before anything is written; the 400 lists every bad item.
+    const errors: (FieldError & { index: number })[] = [];
+    const items: StopCreateInput[] = [];
+    body.forEach((item, index) => {
+      const parsed = stopCreateSchema.safeParse(item);
+      if (parsed.success) items.push(parsed.data);
+      else errors.push(...fieldErrors(parsed.error, item).map((e) => ({ index, ...e })));
+    });
+    if (errors.length) {
+      const invalid = [...new Set(errors.map((e) => e.index))];
+      throw new ApiError(400, 'validation_error', `${invalid.length} of ${body.length} stops are invalid; nothing was imported`, {
+        invalid_items: invalid,
+        errors,
+      });
+    }
+
+    const byRef = new Map<string, number[]>();
+    items.forEach((s, i) => s.external_ref && byRef.set(s.external_ref, [...(byRef.get(s.external_ref) ?? []), i]));
+    const repeated = [...byRef].filter(([, idx]) => idx.length > 1).map(([external_ref, indexes]) => ({ external_ref, indexes }));
+    if (repeated.length) throw conflict('the batch repeats an external_ref; nothing was imported', { reason: 'duplicate_external_ref', duplicates: repeated });
+    if (byRef.size) {
+      const taken = await db.selectFrom('stops').select(['id', 'external_ref']).where('tenant_id', '=', tenantId).where('external_ref', 'in', [...byRef.keys()]).execute();
+      if (taken.length) {
+        throw conflict('stops with these external_refs exist already; nothing was imported', {
+          reason: 'duplicate_external_ref',
+          existing: taken.map((t) => ({ external_ref: t.external_ref, index: byRef.get(t.external_ref!)![0], stop_id: t.id })),
+        });
+      }
+    }
+
+    // With an Idempotency-Key the import id comes from it: a retried batch joins the same import.
+    const importId = req.idempotencyKey ? deterministicId('imp', tenantId, req.idempotencyKey) : newId('imp');
+    const stops = items.map((data, i) => ({ id: deterministicId('stop', importId, String(i)), data }));
+    try {
+      const committed = await temporal.workflow.executeUpdateWithStart(importCommittedUpdate, {
+        startWorkflowOperation: new WithStartWorkflowOperation(bulkImportWorkflow, {
+          workflowId: `import/${importId}`,
+          taskQueue: config.taskQueue,
+          args: [{ tenantId, importId, stops }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          typedSearchAttributes: [
+            { key: SA.TenantId, value: tenantId },
+            { key: SA.ImportId, value: importId },
+          ],
+        }),
+      });
+      res.status(201).location(`/v1/imports/${importId}`).json(committed);
+    } catch (err) {
+      throw updateFailureToApiError(err) ?? err;
+    }
+  });
+
+  router.get('/imports/:id', requireScope('stops:read'), async (req, res) => {
+    const id = parseId(idParam('imp'), req.params.id, 'import');
+    const row = await db.selectFrom('imports').selectAll().where('id', '=', id).where('tenant_id', '=', authOf(req).tenantId).executeTakeFirst();
+    if (!row) throw notFound('import');
+    const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
+    res.json({
+      import_id: row.id,
+      status: row.status,
+      count: row.count,
+      workflows_started: row.workflows_started,
+      events_dispatched: row.events_dispatched,
+      created_at: iso(row.created_at),
+      committed_at: iso(row.committed_at),
+      completed_at: iso(row.completed_at),
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,46 @@
+/**
+ * One workflow per bulk import (`import/<import id>`): one transaction inserts every stop with its
+ * history row and `stop.created` event, then every stop's lifecycle workflow starts. The API
+ * waits on the `committed` update, so it answers 201 exactly when the transaction committed.
+ */
+import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ImportCommitted, ImportInput } from '../activities/imports';
+
+const db = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+/** Starting 500 workflows: heartbeats its progress, so a retry after a crash resumes. */
+const starter = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+export const importCommittedUpdate = defineUpdate<ImportCommitted>('committed');
+export const importStateQuery = defineQuery<{ phase: string; count: number }>('state');
+
+export async function bulkImportWorkflow(input: ImportInput): Promise<{ import_id: string; count: number; status: string }> {
+  let phase = 'committing';
+  let committed: ImportCommitted | undefined;
+  let rejection: ApplicationFailure | undefined;
+  setHandler(importStateQuery, () => ({ phase, count: input.stops.length }));
+  setHandler(importCommittedUpdate, async () => {
+    await condition(() => committed !== undefined || rejection !== undefined);
+    if (rejection) throw rejection;
+    return committed!;
+  });
+
+  const result = await db.commitImport(input);
+  if (!result.ok) {
+    rejection = ApplicationFailure.create({ type: result.type, message: result.message, details: [result.details], nonRetryable: true });
+    phase = 'rejected';
+    return { import_id: input.importId, count: 0, status: 'rejected' };
+  }
+  committed = result.committed;
+  phase = 'starting';
+  await starter.startImportedStops({ tenantId: input.tenantId, importId: input.importId });
+  phase = 'completed';
+  return { import_id: input.importId, count: committed.count, status: 'completed' };
+}
