@@ -23,7 +23,7 @@ export const importStateQuery = defineQuery<{ phase: string; count: number }>('s
 
 export async function bulkImportWorkflow(input: ImportInput): Promise<{ import_id: string; count: number; status: string }> {
   let phase = 'committing';
-  let committed: ImportCommitted | undefined;
+  let committed: ImportCommitted | undefined = undefined;
   let rejection: ApplicationFailure | undefined;
   setHandler(importStateQuery, () => ({ phase, count: input.stops.length }));
   setHandler(importCommittedUpdate, async () => {
