@@ -6,8 +6,11 @@ import { authenticate } from './middleware/auth';
 import { errorHandler, unknownRoute } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
 import { jsonBody } from './middleware/json-body';
+import { queryGuard } from './middleware/query-guard';
+import { rateLimit, RateLimits } from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
 import { accountRoutes } from './routes/account';
+import { docsRoutes } from './routes/docs';
 import { deliveryRoutes } from './routes/deliveries';
 import { driverRoutes } from './routes/drivers';
 import { eventRoutes } from './routes/events';
@@ -37,12 +40,16 @@ export function createApp(ctx: ApiContext): express.Express {
   );
 
   app.use(publicRoutes(ctx));
+  app.use(docsRoutes());
 
   const v1 = Router();
+  const limits = new RateLimits(ctx.pool);
   v1.use(authenticate(ctx.db));
+  v1.use(rateLimit(limits));
+  v1.use(queryGuard);
   v1.use(jsonBody(ctx.config.bodyLimit));
   v1.use(idempotency(ctx.db));
-  v1.use(accountRoutes());
+  v1.use(accountRoutes(limits));
   v1.use(importRoutes(ctx));
   v1.use(stopRoutes(ctx));
   v1.use(driverRoutes(ctx));

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, 'dispatch-hub-api');
   const services = await openServices(config, resolveEndpoints(config), logger);
   const api = await startApi(
-    { db: services.database.db, temporal: services.temporal, config, logger },
+    { db: services.database.db, pool: services.database.pool, temporal: services.temporal, config, logger },
     config.port,
     config.host,
   );

@@ -16,7 +16,17 @@ export async function startApi(ctx: ApiContext, port: number, host = '0.0.0.0'):
     const s = app.listen(port, host, () => resolve(s));
     s.once('error', reject);
   });
-  // Headers bigger than this are refused by Node itself with 431, before any handler runs.
+  // Requests Node's parser refuses before Express sees them (oversized headers, garbage) still get
+  // the contract's JSON error shape.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const [status, text, code, message] = tooLarge
+      ? [431, 'Request Header Fields Too Large', 'validation_error', 'request headers are too large']
+      : [400, 'Bad Request', 'validation_error', 'malformed HTTP request'];
+    const body = JSON.stringify({ error: { code, message, details: {} } });
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
   server.keepAliveTimeout = 65_000;

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   });
   await ensureSchedules(services.temporal, config.taskQueue);
   const workerRun = worker.run();
-  const api = await startApi({ db: services.database.db, temporal: services.temporal, config, logger }, config.port, config.host);
+  const api = await startApi({ db: services.database.db, pool: services.database.pool, temporal: services.temporal, config, logger }, config.port, config.host);
 
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   say(`API          ${api.url}   (try: curl ${api.url}/health)`);

@@ -17,9 +17,10 @@ export async function subscriptionHealthWorkflow(): Promise<string[]> {
   return acts.checkSubscriptionHealth();
 }
 
-/** Purges events older than their 7-day retention, in bounded batches. */
+/** Purges events older than their 7-day retention (in bounded batches) and expired request records. */
 export async function eventRetentionWorkflow(): Promise<number> {
   const batch = 5000;
+  await acts.purgeExpiredRecords();
   let total = 0;
   for (let round = 0; round < 20; round++) {
     const purged = await acts.purgeExpiredEvents({ limit: batch });

@@ -2,6 +2,7 @@
  * JSON bodies only: a body of any other type is 415, malformed JSON 400, too large 413, all in the
  * contract's error shape (body-parser's own errors are translated in the error handler).
  */
+import { isUtf8 } from 'node:buffer';
 import express, { type RequestHandler } from 'express';
 import { ApiError } from '../errors';
 
@@ -21,5 +22,9 @@ export function jsonBody(limit: string): RequestHandler[] {
     }
     next();
   };
-  return [requireJson, express.json({ limit, strict: false, type: 'application/json' })];
+  // Invalid UTF-8 is refused, not silently turned into replacement characters and stored.
+  const verify = (_req: unknown, _res: unknown, buf: Buffer): void => {
+    if (!isUtf8(buf)) throw new ApiError(400, 'validation_error', 'request body is not valid UTF-8', { field: '(body)' });
+  };
+  return [requireJson, express.json({ limit, strict: false, type: 'application/json', verify })];
 }

@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import { sql } from 'kysely';
 import { eventWorkflowId } from '../../common/events/dispatch';
+import { emptyBody } from '../../common/schemas/primitives';
 import { deliveryIdSchema, deliveryListQuerySchema } from '../../common/schemas/webhooks';
 import { SA } from '../../common/temporal/search-attributes';
 import { PROFILES, type ProviderName } from '../../common/webhooks/profiles';
@@ -10,7 +11,7 @@ import { deliverEventWorkflow, retryDeliverySignal } from '../../workflows/deliv
 import type { ApiContext } from '../context';
 import { ApiError, notFound } from '../errors';
 import { authOf, requireScope } from '../middleware/auth';
-import { parseId, parseQuery } from '../validate';
+import { parseBody, parseId, parseQuery } from '../validate';
 
 export function deliveryRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -41,6 +42,7 @@ export function deliveryRoutes(ctx: ApiContext): Router {
 
   router.post('/webhooks/deliveries/:id/retry', manage, async (req, res) => {
     const id = parseId(deliveryIdSchema, req.params.id, 'delivery');
+    parseBody(emptyBody, req);
     const { tenantId } = authOf(req);
     const found = await db
       .selectFrom('webhook_deliveries as d')

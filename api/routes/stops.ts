@@ -7,7 +7,7 @@ import { deterministicId, newId } from '../../common/ids';
 import { idParam } from '../../common/schemas/primitives';
 import { ACTION_SCHEMAS, stopCreateSchema, stopListQuerySchema, stopPatchSchema } from '../../common/schemas/stops';
 import { STOP_FAILURES } from '../../common/stops/failures';
-import { actionFromPath, isTerminal } from '../../common/stops/lifecycle';
+import { actionPath, isTerminal, TRANSITION_ACTIONS } from '../../common/stops/lifecycle';
 import { toStopResource } from '../../common/stops/resource';
 import { stopWorkflowId, stopWorkflowOptions } from '../../common/temporal/stop-workflows';
 import { createStopUpdate, patchStopUpdate, stopLifecycleWorkflow, stopTransitionUpdates } from '../../workflows/stop-lifecycle';
@@ -119,29 +119,30 @@ export function stopRoutes(ctx: ApiContext): Router {
     res.json(updated);
   });
 
-  router.post('/stops/:id/:action', write, async (req, res) => {
-    const action = actionFromPath(String(req.params.action));
-    if (!action) throw new ApiError(404, 'not_found', `no stop action "${String(req.params.action).slice(0, 40)}"`);
-    const stop = await loadStop(req);
-    const payload = parseBody(ACTION_SCHEMAS[action], req);
-    if (isTerminal(stop.status)) {
-      throw new ApiError(409, 'conflict', `cannot ${action} a stop that is ${stop.status}`, { current_status: stop.status, action });
-    }
-    if (action === 'assign') {
-      // Checked here for a quick answer; the transition's transaction checks again.
-      const driverId = (payload as { driver_id: string }).driver_id;
-      const driver = await db.selectFrom('drivers').select(['id', 'status', 'zone']).where('id', '=', driverId).where('tenant_id', '=', stop.tenant_id).executeTakeFirst();
-      const problem = assignmentProblem(stop, driver, driverId);
-      if (problem) {
-        const status = STOP_FAILURES[problem.type];
-        throw new ApiError(status, status === 409 ? 'conflict' : 'validation_error', problem.message, problem.details);
+  // One route per lifecycle action (`/stops/:id/pick-up`, …), so the router lists them all.
+  for (const action of TRANSITION_ACTIONS) {
+    router.post(`/stops/:id/${actionPath(action)}`, write, async (req, res) => {
+      const stop = await loadStop(req);
+      const payload = parseBody(ACTION_SCHEMAS[action], req);
+      if (isTerminal(stop.status)) {
+        throw new ApiError(409, 'conflict', `cannot ${action} a stop that is ${stop.status}`, { current_status: stop.status, action });
       }
-    }
-    const handle = temporal.workflow.getHandle(stopWorkflowId(stop.id));
-    const update = stopTransitionUpdates[action] as typeof stopTransitionUpdates.pick_up;
-    const updated = await runUpdate(stop.id, stop.status, () => handle.executeUpdate(update, { args: [payload as never] }));
-    res.json(updated);
-  });
+      if (action === 'assign') {
+        // Checked here for a quick answer; the transition's transaction checks again.
+        const driverId = (payload as { driver_id: string }).driver_id;
+        const driver = await db.selectFrom('drivers').select(['id', 'status', 'zone']).where('id', '=', driverId).where('tenant_id', '=', stop.tenant_id).executeTakeFirst();
+        const problem = assignmentProblem(stop, driver, driverId);
+        if (problem) {
+          const status = STOP_FAILURES[problem.type];
+          throw new ApiError(status, status === 409 ? 'conflict' : 'validation_error', problem.message, problem.details);
+        }
+      }
+      const handle = temporal.workflow.getHandle(stopWorkflowId(stop.id));
+      const update = stopTransitionUpdates[action] as typeof stopTransitionUpdates.pick_up;
+      const updated = await runUpdate(stop.id, stop.status, () => handle.executeUpdate(update, { args: [payload as never] }));
+      res.json(updated);
+    });
+  }
 
   return router;
 }

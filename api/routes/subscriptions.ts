@@ -128,6 +128,7 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
 
   router.delete('/webhooks/subscriptions/:id', manage, async (req, res) => {
     const sub = await loadSubscription(req);
+    parseBody(z.strictObject({}), req);
     await db
       .updateTable('webhook_subscriptions')
       .set({ deleted_at: sql`now()`, is_active: false, updated_at: sql`now()` })

@@ -212,6 +212,7 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   imports: ImportsTable;
   idempotency_keys: IdempotencyKeysTable;
+  rate_limits: { key: string; points: number; expire: string | null };
 }
 
 export type ImportRow = Selectable<ImportsTable>;

@@ -37,11 +37,8 @@ export const TRANSITIONS = {
 export type TransitionAction = keyof typeof TRANSITIONS;
 export const TRANSITION_ACTIONS = Object.keys(TRANSITIONS) as TransitionAction[];
 
-/** URL segment → action (`/v1/stops/:id/pick-up` → `pick_up`). */
-export const actionFromPath = (segment: string): TransitionAction | undefined => {
-  const action = segment.replace(/-/g, '_');
-  return (TRANSITION_ACTIONS as string[]).includes(action) ? (action as TransitionAction) : undefined;
-};
+/** Action → URL segment (`pick_up` → `/v1/stops/:id/pick-up`). */
+export const actionPath = (action: TransitionAction): string => action.replace(/_/g, '-');
 
 export function canTransition(action: TransitionAction, from: string): boolean {
   return (TRANSITIONS[action].from as readonly string[]).includes(from);

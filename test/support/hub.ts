@@ -64,8 +64,11 @@ export class TestHub {
     return this.api.url;
   }
 
-  async tenant(scopes?: readonly Scope[]): Promise<TestTenant> {
+  /** A tenant and key. Test tenants get a generous rate limit unless one is given. */
+  async tenant(scopes?: readonly Scope[], opts: { rateLimitPerMinute?: number | null } = {}): Promise<TestTenant> {
     const tenant = await createTenant(this.db, `test-${ulid()}`);
+    const limit = opts.rateLimitPerMinute === undefined ? 1_000_000 : opts.rateLimitPerMinute;
+    await this.db.updateTable('tenants').set({ rate_limit_per_minute: limit }).where('id', '=', tenant.id).execute();
     const { key } = await createApiKey(this.db, { tenantId: tenant.id, scopes, env: 'test' });
     return { tenantId: tenant.id, key };
   }
@@ -144,7 +147,7 @@ export async function startTestHub(
     { databaseUrl: config.databaseUrl!, temporalAddress: config.temporal.address! },
     logger,
   );
-  const api = await startApi({ db: services.database.db, temporal: services.temporal, config, logger }, 0, '127.0.0.1');
+  const api = await startApi({ db: services.database.db, pool: services.database.pool, temporal: services.temporal, config, logger }, 0, '127.0.0.1');
   const hub = new TestHub(config, services, api, logger);
   if (opts.worker !== false) await hub.startWorker();
   return hub;

@@ -1,0 +1,174 @@
+/**
+ * The OpenAPI 3.1 document, generated from the zod schemas that validate the requests (no
+ * hand-kept copy). OPERATIONS is the table of every route: the router tests hold the Express
+ * routes to it, so an undocumented route fails the build.
+ */
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import type { Scope } from '../common/auth/scopes';
+import { API_VERSION } from '../common/changelog';
+import { driverCreateSchema, driverListQuerySchema, driverLiveSchema, driverLocationSchema, driverResourceSchema } from '../common/schemas/drivers';
+import { ACTION_SCHEMAS, stopCreateSchema, stopListQuerySchema, stopPatchSchema, stopResourceSchema } from '../common/schemas/stops';
+import {
+  DELIVERY_STATUSES,
+  deliveryListQuerySchema,
+  eventsQuerySchema,
+  subscriptionCreateSchema,
+  subscriptionPatchSchema,
+  subscriptionResourceSchema,
+} from '../common/schemas/webhooks';
+import { actionPath, TRANSITION_ACTIONS } from '../common/stops/lifecycle';
+
+export const errorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
+});
+
+const isoString = z.string();
+export const deliverySchema = z.object({
+  id: z.string(),
+  subscription_id: z.string(),
+  event_id: z.string(),
+  event_type: z.string(),
+  status: z.enum(DELIVERY_STATUSES),
+  attempt_count: z.number().int(),
+  max_attempts: z.number().int(),
+  next_retry_at: isoString.nullable(),
+  response_status: z.number().int().nullable(),
+  response_time_ms: z.number().int().nullable(),
+  error_message: z.string().nullable(),
+  created_at: isoString,
+  first_attempted_at: isoString.nullable(),
+  last_attempted_at: isoString.nullable(),
+  delivered_at: isoString.nullable(),
+  failed_at: isoString.nullable(),
+});
+const attemptSchema = z.object({
+  attempt_number: z.number().int(),
+  started_at: isoString,
+  status_code: z.number().int().nullable(),
+  duration_ms: z.number().int(),
+  succeeded: z.boolean(),
+  error: z.string().nullable(),
+  response_body: z.string().nullable(),
+  response_truncated: z.boolean(),
+});
+export const eventItemSchema = z.object({ event_id: z.string(), event_type: z.string(), created_at: isoString, expires_at: isoString, payload: z.record(z.string(), z.unknown()) });
+export const eventsPageSchema = z.object({ items: z.array(eventItemSchema), next_cursor: z.string().nullable(), has_more: z.boolean() });
+export const importSchema = z.object({
+  import_id: z.string(),
+  status: z.enum(['committed', 'starting', 'completed']),
+  count: z.number().int(),
+  workflows_started: z.number().int(),
+  events_dispatched: z.number().int(),
+  created_at: isoString.nullable(),
+  committed_at: isoString.nullable(),
+  completed_at: isoString.nullable(),
+});
+export const importCreatedSchema = z.object({
+  import_id: z.string(),
+  count: z.number().int(),
+  stops: z.array(z.object({ id: z.string(), external_ref: z.string().nullable(), status: z.string() })),
+});
+export const meSchema = z.object({ tenant_id: z.string(), key_id: z.string(), scopes: z.array(z.string()), rate_limit_tier: z.string(), rate_limit_per_minute: z.number().int() });
+export const rateLimitStatusSchema = z.object({ tier: z.string(), limit: z.number().int(), remaining: z.number().int(), reset_at: z.number().int(), window_seconds: z.number().int() });
+export const healthSchema = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  version: z.string(),
+  time: isoString,
+  checks: z.record(z.string(), z.object({ status: z.enum(['up', 'down']), latency_ms: z.number(), error: z.string().optional() })),
+});
+const pageOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+const historySchema = z.object({
+  stop_id: z.string(),
+  external_ref: z.string().nullable(),
+  history: z.array(z.object({ from_status: z.string().nullable(), to_status: z.string(), changed_at: isoString, source: z.string(), event_id: z.string() })),
+});
+
+export interface Operation {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** Express-style path, e.g. /v1/stops/:id */
+  path: string;
+  tag: string;
+  summary: string;
+  /** null: public; 'any': any valid key. */
+  scope: Scope | 'any' | null;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  status: number;
+  response?: z.ZodType;
+}
+
+const op = (o: Operation): Operation => o;
+
+export const OPERATIONS: Operation[] = [
+  op({ method: 'get', path: '/health', tag: 'Public', summary: 'Postgres and Temporal reachability with latency', scope: null, status: 200, response: healthSchema }),
+  op({ method: 'get', path: '/time', tag: 'Public', summary: 'Server time', scope: null, status: 200, response: z.object({ now: isoString, unix: z.number().int(), unix_ms: z.number().int() }) }),
+  op({ method: 'get', path: '/changelog', tag: 'Public', summary: 'API versions', scope: null, status: 200 }),
+  op({ method: 'get', path: '/v1/openapi.json', tag: 'Public', summary: 'This document', scope: null, status: 200 }),
+  op({ method: 'get', path: '/v1/me', tag: 'Account', summary: 'The tenant, key and scopes of the presented key', scope: 'any', status: 200, response: meSchema }),
+  op({ method: 'get', path: '/v1/rate-limit-status', tag: 'Account', summary: 'Where the key stands against its rate limit', scope: 'any', status: 200, response: rateLimitStatusSchema }),
+
+  op({ method: 'post', path: '/v1/stops', tag: 'Stops', summary: 'Create a stop', scope: 'stops:write', body: stopCreateSchema, status: 201, response: stopResourceSchema }),
+  op({ method: 'get', path: '/v1/stops', tag: 'Stops', summary: 'List stops (cursor pagination)', scope: 'stops:read', query: stopListQuerySchema, status: 200, response: pageOf(stopResourceSchema) }),
+  op({ method: 'get', path: '/v1/stops/:id', tag: 'Stops', summary: 'Get a stop', scope: 'stops:read', status: 200, response: stopResourceSchema }),
+  op({ method: 'patch', path: '/v1/stops/:id', tag: 'Stops', summary: 'Change a stop (not once terminal)', scope: 'stops:write', body: stopPatchSchema, status: 200, response: stopResourceSchema }),
+  op({ method: 'get', path: '/v1/stops/:id/history', tag: 'Stops', summary: 'Every status change of a stop', scope: 'stops:read', status: 200, response: historySchema }),
+  ...TRANSITION_ACTIONS.map((action) =>
+    op({ method: 'post', path: `/v1/stops/:id/${actionPath(action)}`, tag: 'Stop lifecycle', summary: `${action.replace('_', ' ')} (409 with the current status if not allowed)`, scope: 'stops:write', body: ACTION_SCHEMAS[action], status: 200, response: stopResourceSchema }),
+  ),
+  op({ method: 'post', path: '/v1/stops/bulk', tag: 'Bulk import', summary: 'Import 1–500 stops, all or nothing', scope: 'stops:write', body: z.array(stopCreateSchema).min(1).max(500), status: 201, response: importCreatedSchema }),
+  op({ method: 'get', path: '/v1/imports/:id', tag: 'Bulk import', summary: 'Progress and counts of an import', scope: 'stops:read', status: 200, response: importSchema }),
+
+  op({ method: 'post', path: '/v1/drivers', tag: 'Drivers', summary: 'Create a driver', scope: 'drivers:write', body: driverCreateSchema, status: 201, response: driverResourceSchema }),
+  op({ method: 'get', path: '/v1/drivers', tag: 'Drivers', summary: 'List drivers', scope: 'drivers:read', query: driverListQuerySchema, status: 200, response: pageOf(driverResourceSchema) }),
+  op({ method: 'get', path: '/v1/drivers/:id', tag: 'Drivers', summary: 'Get a driver', scope: 'drivers:read', status: 200, response: driverResourceSchema }),
+  op({ method: 'post', path: '/v1/drivers/:id/online', tag: 'Drivers', summary: 'The driver starts work (driver.online)', scope: 'drivers:write', status: 200, response: driverResourceSchema }),
+  op({ method: 'post', path: '/v1/drivers/:id/offline', tag: 'Drivers', summary: 'The driver stops work (driver.offline)', scope: 'drivers:write', status: 200, response: driverResourceSchema }),
+  op({ method: 'post', path: '/v1/drivers/:id/location', tag: 'Drivers', summary: 'Report a position', scope: 'drivers:write', body: driverLocationSchema, status: 200, response: driverResourceSchema }),
+  op({ method: 'get', path: '/v1/drivers/:id/live', tag: 'Drivers', summary: 'Live position, current stop and ETA', scope: 'drivers:read', status: 200, response: driverLiveSchema }),
+
+  op({ method: 'post', path: '/v1/webhooks/subscriptions', tag: 'Webhooks', summary: 'Subscribe (the secret is shown once)', scope: 'webhooks:manage', body: subscriptionCreateSchema, status: 201, response: subscriptionResourceSchema.extend({ secret: z.string() }) }),
+  op({ method: 'get', path: '/v1/webhooks/subscriptions', tag: 'Webhooks', summary: 'List subscriptions', scope: 'webhooks:manage', status: 200, response: z.object({ items: z.array(subscriptionResourceSchema), total: z.number().int() }) }),
+  op({ method: 'get', path: '/v1/webhooks/subscriptions/:id', tag: 'Webhooks', summary: 'Get a subscription', scope: 'webhooks:manage', status: 200, response: subscriptionResourceSchema }),
+  op({ method: 'patch', path: '/v1/webhooks/subscriptions/:id', tag: 'Webhooks', summary: 'Change, disable or re-enable a subscription', scope: 'webhooks:manage', body: subscriptionPatchSchema, status: 200, response: subscriptionResourceSchema }),
+  op({ method: 'delete', path: '/v1/webhooks/subscriptions/:id', tag: 'Webhooks', summary: 'Delete a subscription (cancels pending deliveries)', scope: 'webhooks:manage', status: 200, response: z.object({ id: z.string(), deleted: z.boolean(), cancelled_deliveries: z.number().int() }) }),
+  op({ method: 'post', path: '/v1/webhooks/subscriptions/:id/rotate-secret', tag: 'Webhooks', summary: 'New secret; the old one signs too for 24 h', scope: 'webhooks:manage', status: 200, response: z.object({ secret: z.string(), rotated_at: isoString, previous_secret_expires_at: isoString }) }),
+  op({ method: 'post', path: '/v1/webhooks/subscriptions/:id/test', tag: 'Webhooks', summary: "Send the dialect's test event now", scope: 'webhooks:manage', status: 202, response: z.object({ event_id: z.string(), delivery_id: z.string().nullable(), status: z.string() }) }),
+  op({ method: 'get', path: '/v1/webhooks/deliveries', tag: 'Webhooks', summary: 'List deliveries', scope: 'webhooks:manage', query: deliveryListQuerySchema, status: 200, response: z.object({ items: z.array(deliverySchema), total: z.number().int(), page: z.number().int(), page_size: z.number().int(), has_more: z.boolean() }) }),
+  op({ method: 'get', path: '/v1/webhooks/deliveries/:id', tag: 'Webhooks', summary: 'A delivery with every try', scope: 'webhooks:manage', status: 200, response: deliverySchema.extend({ attempts: z.array(attemptSchema) }) }),
+  op({ method: 'post', path: '/v1/webhooks/deliveries/:id/retry', tag: 'Webhooks', summary: 'Retry a failed delivery', scope: 'webhooks:manage', status: 202, response: z.object({ delivery_id: z.string(), event_id: z.string(), status: z.string(), next_retry_at: isoString, message: z.string() }) }),
+  op({ method: 'get', path: '/v1/webhooks/events', tag: 'Events', summary: 'Poll events (Naveera path)', scope: 'webhooks:manage', query: eventsQuerySchema, status: 200, response: eventsPageSchema }),
+  op({ method: 'get', path: '/v1/events', tag: 'Events', summary: 'Poll events in commit order', scope: 'events:read', query: eventsQuerySchema, status: 200, response: eventsPageSchema }),
+];
+
+export const openApiPath = (expressPath: string): string => expressPath.replace(/:([A-Za-z_]+)/g, '{$1}');
+
+export function buildOpenApiDocument(): object {
+  const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'dh_live_… or dh_test_… API key' });
+  for (const o of OPERATIONS) {
+    const params = [...o.path.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]!);
+    registry.registerPath({
+      method: o.method,
+      path: openApiPath(o.path),
+      tags: [o.tag],
+      summary: o.summary,
+      description: o.scope && o.scope !== 'any' ? `Scope: \`${o.scope}\`` : undefined,
+      security: o.scope ? [{ [bearer.name]: [] }] : [],
+      request: {
+        ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
+        ...(o.query ? { query: o.query as z.ZodObject } : {}),
+        ...(o.body ? { body: { content: { 'application/json': { schema: o.body } } } } : {}),
+      },
+      responses: {
+        [o.status]: { description: 'OK', ...(o.response ? { content: { 'application/json': { schema: o.response } } } : {}) },
+        default: { description: 'Error', content: { 'application/json': { schema: errorSchema } } },
+      },
+    });
+  }
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: { title: 'Dispatch Hub API', version: API_VERSION, description: 'Stops, drivers, provider-dialect webhooks and the events feed.' },
+    servers: [{ url: '/' }],
+  });
+}
