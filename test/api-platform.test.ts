@@ -151,7 +151,7 @@ describe('Idempotency-Key', () => {
     try {
       const viaOther = await fetch(`${second.url}/v1/stops`, { method: 'POST', headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json', 'idempotency-key': 'k-1' }, body: JSON.stringify(body) });
       expect(viaOther.headers.get('x-idempotency-replayed')).toBe('true');
-      expect((await viaOther.json()).id).toBe(first.body.id);
+      expect(((await viaOther.json()) as { id: string }).id).toBe(first.body.id);
     } finally {
       await second.close();
     }

@@ -1,0 +1,143 @@
+/**
+ * A complete hub for measurements: embedded Postgres and Temporal in a temporary folder, the API
+ * and the worker as their own processes (so their memory can be read), a tenant and key.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createApiKey, createTenant } from '../../common/auth/api-keys';
+import { loadConfig } from '../../common/config';
+import { createLogger } from '../../common/logger';
+import { openServices, type Services } from '../../common/runtime';
+import { freePort, waitFor } from '../../dev/processes';
+import { type EmbeddedStack, startEmbeddedStack } from '../../dev/stack';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export interface HubProcess {
+  name: string;
+  child: ChildProcess;
+  /** Peak resident memory so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function spawnHubProcess(name: string, entry: string, env: Record<string, string>): HubProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const keep = (d: Buffer) => {
+    log = (log + d.toString()).slice(-50_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let peak = 0;
+  return {
+    name,
+    child,
+    peakRssMb: () => {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        peak = Math.max(peak, kb / 1024);
+      } catch {
+        // the process is gone: keep the last reading
+      }
+      return Math.round(peak);
+    },
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+    get log() {
+      return log;
+    },
+  } as HubProcess;
+}
+
+export interface Harness {
+  dir: string;
+  env: Record<string, string>;
+  apiUrl: string;
+  key: string;
+  tenantId: string;
+  services: Services;
+  stack: EmbeddedStack;
+  api: HubProcess;
+  worker: HubProcess;
+  startWorker(): Promise<HubProcess>;
+  startApi(): Promise<HubProcess>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(opts: { taskQueue?: string } = {}): Promise<Harness> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dispatch-hub-bench-'));
+  chmodSync(dir, 0o755);
+  const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const stack = await startEmbeddedStack({ dataDir: dir, pgPort, temporalPort, headless: true });
+  const env: Record<string, string> = {
+    DATABASE_URL: stack.endpoints.databaseUrl,
+    TEMPORAL_ADDRESS: stack.endpoints.temporalAddress,
+    HUB_TASK_QUEUE: opts.taskQueue ?? 'bench',
+    HUB_ALLOW_PRIVATE_URLS: '1',
+    PORT: String(apiPort),
+    HOST: '127.0.0.1',
+    DATABASE_POOL_SIZE: '20',
+    LOG_LEVEL: 'warn',
+  };
+  const config = loadConfig({ ...process.env, ...env });
+  const services = await openServices(config, stack.endpoints, createLogger('silent'));
+  const tenant = await createTenant(services.database.db, 'bench');
+  await services.database.db.updateTable('tenants').set({ rate_limit_per_minute: 10_000_000 }).where('id', '=', tenant.id).execute();
+  const { key } = await createApiKey(services.database.db, { tenantId: tenant.id, env: 'test' });
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+
+  const h: Harness = {
+    dir,
+    env,
+    apiUrl,
+    key,
+    tenantId: tenant.id,
+    services,
+    stack,
+    api: undefined as unknown as HubProcess,
+    worker: undefined as unknown as HubProcess,
+    startWorker: async () => {
+      const w = spawnHubProcess('worker', 'worker/main.ts', { ...env, LOG_LEVEL: 'info' });
+      await waitFor('worker', async () => ((w as unknown as { log: string }).log.includes('worker running')), 60_000);
+      h.worker = w;
+      return w;
+    },
+    startApi: async () => {
+      const a = spawnHubProcess('api', 'api/main.ts', env);
+      await waitFor('api', async () => (await fetch(`${apiUrl}/health`)).ok, 60_000);
+      h.api = a;
+      return a;
+    },
+    stop: async () => {
+      await Promise.all([h.api?.stop(), h.worker?.stop()]);
+      await services.close();
+      await stack.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await Promise.all([h.startWorker(), h.startApi()]);
+  return h;
+}
+
+/** JSON over HTTP to the harness API with its key. */
+export async function call(h: Harness, method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${h.apiUrl}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${h.key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
