@@ -69,8 +69,9 @@ async function deliverThroughSchedule(provider: ProviderName, path: string) {
   const timers = (history.events ?? [])
     .filter((e) => e.timerStartedEventAttributes)
     .map((e) => Number(e.timerStartedEventAttributes!.startToFireTimeout!.seconds));
-  const tries = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'attemptDelivery').length;
   const delivery = await db.selectFrom('webhook_deliveries').selectAll().where('event_id', '=', eventId).executeTakeFirstOrThrow();
+  // Tries run as local activities (markers in history); each one is recorded as an attempt row.
+  const tries = (await db.selectFrom('webhook_attempts').select('attempt_number').where('delivery_id', '=', delivery.id).execute()).length;
   return { result, timers, tries, delivery };
 }
 

@@ -10,7 +10,7 @@ import {
   defineQuery,
   defineSignal,
   isCancellation,
-  proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -19,12 +19,18 @@ import type { Activities } from '../activities';
 import type { AttemptResult, PlannedDelivery } from '../activities/webhooks';
 import { SA } from '../common/temporal/search-attributes';
 
-const db = proxyActivities<Activities>({
+/**
+ * Planning, recording and the HTTP try run as local activities, inside the workflow task: an
+ * event with one subscription is delivered in a single round trip to the server. A worker crash
+ * in the middle of a try re-runs it on replay (same message id, so receivers can deduplicate);
+ * a try already recorded is never sent again.
+ */
+const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 /** The HTTP try: exactly one attempt per call. Its own timeout is the dialect's (at most 15 s). */
-const http = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 1 } });
+const http = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 1 } });
 
 export interface DeliverEventInput {
   tenantId: string;
