@@ -112,6 +112,26 @@ export function webhookActivities({ db, temporal, config, logger }: ActivityDeps
     return { status, waitSeconds };
   }
 
+  /** The given deliveries that still have tries to make, with their schedules. */
+  const openDeliveries = async (ids: string[]): Promise<PlannedDelivery[]> => {
+    const open = await db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
+      .select(['d.id', 'd.subscription_id', 'd.event_type', 'd.attempt_count', 'd.max_attempts', 's.provider', 's.retry_schedule'])
+      .where('d.id', 'in', ids)
+      .where('d.status', 'in', ['pending', 'retrying'])
+      .execute();
+    return open.map((d) => ({
+      deliveryId: d.id,
+      subscriptionId: d.subscription_id,
+      provider: d.provider as ProviderName,
+      name: d.event_type,
+      attemptsMade: d.attempt_count,
+      maxAttempts: d.max_attempts,
+      delaysSeconds: delaysOf(d),
+    }));
+  };
+
   const previousResult = async (args: AttemptArgs): Promise<AttemptResult | null> => {
     const done = await db
       .selectFrom('webhook_deliveries')
@@ -152,45 +172,12 @@ export function webhookActivities({ db, temporal, config, logger }: ActivityDeps
       if (rows.length) await db.insertInto('webhook_deliveries').values(rows).onConflict((oc) => oc.column('id').doNothing()).execute();
       await db.updateTable('events').set({ dispatched_at: sql`now()` }).where('id', '=', event.id).where('dispatched_at', 'is', null).execute();
       if (!rows.length) return { eventType: event.type, deliveries: [] };
-      const open = await db
-        .selectFrom('webhook_deliveries')
-        .innerJoin('webhook_subscriptions as s', 's.id', 'webhook_deliveries.subscription_id')
-        .select(['webhook_deliveries.id', 'webhook_deliveries.subscription_id', 'webhook_deliveries.event_type', 'webhook_deliveries.attempt_count', 'webhook_deliveries.max_attempts', 's.provider', 's.retry_schedule'])
-        .where('webhook_deliveries.id', 'in', rows.map((r) => r.id))
-        .where('webhook_deliveries.status', 'in', ['pending', 'retrying'])
-        .execute();
-      return {
-        eventType: event.type,
-        deliveries: open.map((d) => ({
-          deliveryId: d.id,
-          subscriptionId: d.subscription_id,
-          provider: d.provider as ProviderName,
-          name: d.event_type,
-          attemptsMade: d.attempt_count,
-          maxAttempts: d.max_attempts,
-          delaysSeconds: delaysOf(d),
-        })),
-      };
+      return { eventType: event.type, deliveries: await openDeliveries(rows.map((r) => r.id)) };
     },
 
     /** A manual retry's series of tries (the API already moved the delivery to `retrying`). */
     async planRetry(input: { deliveryId: string }): Promise<PlannedDelivery | null> {
-      const d = await db
-        .selectFrom('webhook_deliveries')
-        .innerJoin('webhook_subscriptions as s', 's.id', 'webhook_deliveries.subscription_id')
-        .select(['webhook_deliveries.id', 'webhook_deliveries.subscription_id', 'webhook_deliveries.event_type', 'webhook_deliveries.attempt_count', 'webhook_deliveries.max_attempts', 'webhook_deliveries.status', 's.provider', 's.retry_schedule'])
-        .where('webhook_deliveries.id', '=', input.deliveryId)
-        .executeTakeFirst();
-      if (!d || d.status !== 'retrying') return null;
-      return {
-        deliveryId: d.id,
-        subscriptionId: d.subscription_id,
-        provider: d.provider as ProviderName,
-        name: d.event_type,
-        attemptsMade: d.attempt_count,
-        maxAttempts: d.max_attempts,
-        delaysSeconds: delaysOf(d),
-      };
+      return (await openDeliveries([input.deliveryId]))[0] ?? null;
     },
 
     /** Exactly one signed POST of one delivery, recorded. */

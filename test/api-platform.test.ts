@@ -143,8 +143,7 @@ describe('Idempotency-Key', () => {
     const results = await Promise.all(Array.from({ length: 5 }, () => hub.call('POST', '/v1/stops', { key: t.key, body: racing, headers: { 'idempotency-key': 'k-race' } })));
     expect(results.every((r) => r.status === 201)).toBe(true);
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
-    const stops = await hub.db.selectFrom('stops').select('id').where('tenant_id', '=', t.tenantId).execute();
-    expect(stops).toHaveLength(2);
+    expect(await hub.db.selectFrom('stops').select('id').where('tenant_id', '=', t.tenantId).execute()).toHaveLength(2);
 
     // Keys are per tenant, and kept across API replicas (they live in Postgres).
     const second = await startApi({ db: hub.db, pool: hub.services.database.pool, temporal: hub.temporal, config: hub.config, logger: hub.logger }, 0, '127.0.0.1');
@@ -157,6 +156,21 @@ describe('Idempotency-Key', () => {
     }
     const u = await hub.tenant();
     expect((await hub.call('POST', '/v1/stops', { key: u.key, body, headers: { 'idempotency-key': 'k-1' } })).status).toBe(201);
+
+    // The API died after the stop committed but before the answer was stored: the retry finds
+    // its own stop (same id, same external_ref), never a 409 against itself.
+    const lostAnswer = stopBody();
+    const firstTry = await hub.call('POST', '/v1/stops', { key: t.key, body: lostAnswer, headers: { 'idempotency-key': 'k-lost' } });
+    await hub.db.deleteFrom('idempotency_keys').where('tenant_id', '=', t.tenantId).where('key', '=', 'k-lost').execute();
+    const retry = await hub.call('POST', '/v1/stops', { key: t.key, body: lostAnswer, headers: { 'idempotency-key': 'k-lost' } });
+    expect(retry.status).toBe(201);
+    expect(retry.body.id).toBe(firstTry.body.id);
+    const bulkItems = [stopBody(), stopBody()];
+    const bulkFirst = await hub.call('POST', '/v1/stops/bulk', { key: t.key, body: bulkItems, headers: { 'idempotency-key': 'k-bulk-lost' } });
+    await hub.db.deleteFrom('idempotency_keys').where('tenant_id', '=', t.tenantId).where('key', '=', 'k-bulk-lost').execute();
+    const bulkRetry = await hub.call('POST', '/v1/stops/bulk', { key: t.key, body: bulkItems, headers: { 'idempotency-key': 'k-bulk-lost' } });
+    expect(bulkRetry.status).toBe(201);
+    expect(bulkRetry.body.import_id).toBe(bulkFirst.body.import_id);
     expect((await hub.call('POST', '/v1/stops', { key: t.key, body, headers: { 'idempotency-key': 'x'.repeat(300) } })).status).toBe(400);
   });
 });

@@ -45,8 +45,17 @@ export function importRoutes(ctx: ApiContext): Router {
     items.forEach((s, i) => s.external_ref && byRef.set(s.external_ref, [...(byRef.get(s.external_ref) ?? []), i]));
     const repeated = [...byRef].filter(([, idx]) => idx.length > 1).map(([external_ref, indexes]) => ({ external_ref, indexes }));
     if (repeated.length) throw conflict('the batch repeats an external_ref; nothing was imported', { reason: 'duplicate_external_ref', duplicates: repeated });
+    // With an Idempotency-Key the import id comes from it: a retried batch joins the same import,
+    // and the stops already holding its external_refs are its own.
+    const importId = req.idempotencyKey ? deterministicId('imp', tenantId, req.idempotencyKey) : newId('imp');
     if (byRef.size) {
-      const taken = await db.selectFrom('stops').select(['id', 'external_ref']).where('tenant_id', '=', tenantId).where('external_ref', 'in', [...byRef.keys()]).execute();
+      const taken = await db
+        .selectFrom('stops')
+        .select(['id', 'external_ref'])
+        .where('tenant_id', '=', tenantId)
+        .where('external_ref', 'in', [...byRef.keys()])
+        .where((eb) => eb.or([eb('import_id', 'is', null), eb('import_id', '!=', importId)]))
+        .execute();
       if (taken.length) {
         throw conflict('stops with these external_refs exist already; nothing was imported', {
           reason: 'duplicate_external_ref',
@@ -55,8 +64,6 @@ export function importRoutes(ctx: ApiContext): Router {
       }
     }
 
-    // With an Idempotency-Key the import id comes from it: a retried batch joins the same import.
-    const importId = req.idempotencyKey ? deterministicId('imp', tenantId, req.idempotencyKey) : newId('imp');
     const stops = items.map((data, i) => ({ id: deterministicId('stop', importId, String(i)), data }));
     try {
       const committed = await temporal.workflow.executeUpdateWithStart(importCommittedUpdate, {

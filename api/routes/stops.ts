@@ -58,9 +58,10 @@ export function stopRoutes(ctx: ApiContext): Router {
   router.post('/stops', write, async (req, res) => {
     const { tenantId } = authOf(req);
     const data = parseBody(stopCreateSchema, req);
-    await assertRefFree(tenantId, data.external_ref);
-    // With an Idempotency-Key the id is derived from it: a retry after a crash joins the same workflow.
+    // With an Idempotency-Key the id is derived from it: a retry after a crash joins the same
+    // workflow, and the stop it finds holding its external_ref is its own, not a conflict.
     const stopId = req.idempotencyKey ? deterministicId('stop', tenantId, req.idempotencyKey) : newId('stop');
+    await assertRefFree(tenantId, data.external_ref, stopId);
     const stop = await runUpdate(stopId, 'pending', () =>
       temporal.workflow.executeUpdateWithStart(createStopUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation(

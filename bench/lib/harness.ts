@@ -11,7 +11,10 @@ import { loadConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { openServices, type Services } from '../../common/runtime';
 import { freePort, waitFor } from '../../dev/processes';
+import { startEmbeddedPostgres } from '../../dev/postgres';
 import { type EmbeddedStack, startEmbeddedStack } from '../../dev/stack';
+import { startTemporalDevServer } from '../../dev/temporal-server';
+import { ensureTools } from '../../dev/tools';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -73,6 +76,11 @@ export interface Harness {
   worker: HubProcess;
   startWorker(): Promise<HubProcess>;
   startApi(): Promise<HubProcess>;
+  /** Stops the embedded Postgres or Temporal server and starts it again on the same files. */
+  stopPostgres(): Promise<void>;
+  startPostgres(): Promise<void>;
+  stopTemporal(): Promise<void>;
+  startTemporal(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -120,10 +128,24 @@ export async function startHarness(opts: { taskQueue?: string } = {}): Promise<H
       h.api = a;
       return a;
     },
+    stopPostgres: async () => {
+      await h.stack.postgres?.stop();
+    },
+    startPostgres: async () => {
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort });
+      h.stack.postgres = pg;
+    },
+    stopTemporal: async () => {
+      await h.stack.temporal?.stop();
+    },
+    startTemporal: async () => {
+      h.stack.temporal = await startTemporalDevServer({ cliPath: ensureTools().temporal.path, dataDir: path.join(dir, 'temporal'), port: temporalPort, headless: true });
+    },
     stop: async () => {
       await Promise.all([h.api?.stop(), h.worker?.stop()]);
       await services.close();
-      await stack.stop();
+      await h.stack.temporal?.stop();
+      await h.stack.postgres?.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
