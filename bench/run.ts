@@ -5,6 +5,7 @@
  * BENCH_STOPS (default 400 → 2000 events) and BENCH_FANOUT (default 10) change the load.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { request, Agent } from 'undici';
@@ -16,7 +17,7 @@ const STOPS = Number(process.env.BENCH_STOPS ?? 400);
 const FANOUT = Number(process.env.BENCH_FANOUT ?? 10);
 const PHASE_DEADLINE_MS = 100_000;
 const rows: { metric: string; value: string }[] = [];
-const results: Record<string, unknown> = { machine: { cpus: require('node:os').cpus().length, node: process.version }, started_at: new Date().toISOString() };
+const results: Record<string, unknown> = { machine: { cpus: cpus().length, node: process.version }, started_at: new Date().toISOString() };
 const say = (s: string) => console.log(`[bench] ${s}`);
 const record = (metric: string, value: number | string, unit = '') => {
   rows.push({ metric, value: `${typeof value === 'number' ? (Number.isInteger(value) ? value : value.toFixed(1)) : value}${unit ? ` ${unit}` : ''}` });
