@@ -22,6 +22,12 @@ export function connectDatabase(url: string, opts: { poolSize?: number; logger?:
   // An idle client whose server went away emits 'error' on the pool; unhandled, that would
   // crash the process. The next query simply gets a fresh connection (or a clean failure).
   pool.on('error', (err) => opts.logger?.warn({ err: err.message }, 'postgres idle client error'));
+  // A client checked out between two statements of a transaction is not covered by the pool's
+  // handler; if the server goes away then, its 'error' would crash the process. The work it was
+  // doing fails and is retried instead.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => opts.logger?.warn({ err: err.message }, 'postgres connection lost'));
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
