@@ -5,9 +5,8 @@
 import { sql } from 'kysely';
 import type { DeliveryStatus } from '../common/db/schema';
 import { dispatchEvent } from '../common/events/dispatch';
-import { deterministicId } from '../common/ids';
 import { postOnce, type AttemptOutcome } from '../common/webhooks/http-attempt';
-import { type CanonicalEvent, deliveryNames, messageIdFor, PROFILES, type ProviderName } from '../common/webhooks/profiles';
+import { type CanonicalEvent, deliveryIdFor, deliveryNames, messageIdFor, PROFILES, type ProviderName, retryDelaysOf } from '../common/webhooks/profiles';
 import { SecretBox } from '../common/webhooks/secrets';
 import { signatureHeaders } from '../common/webhooks/signing';
 import { stopSubscriptionDeliveries } from '../common/webhooks/subscription-stop';
@@ -37,9 +36,6 @@ export interface AttemptResult {
   status: DeliveryStatus;
   waitSeconds: number;
 }
-
-const delaysOf = (sub: { provider: string; retry_schedule: number[] | null }): number[] =>
-  sub.retry_schedule ?? [...PROFILES[sub.provider as ProviderName].retryDelaysSeconds];
 
 export function webhookActivities({ db, temporal, config, logger }: ActivityDeps) {
   const box = new SecretBox(config.secretKey);
@@ -128,7 +124,7 @@ export function webhookActivities({ db, temporal, config, logger }: ActivityDeps
       name: d.event_type,
       attemptsMade: d.attempt_count,
       maxAttempts: d.max_attempts,
-      delaysSeconds: delaysOf(d),
+      delaysSeconds: retryDelaysOf(d),
     }));
   };
 
@@ -159,13 +155,13 @@ export function webhookActivities({ db, temporal, config, logger }: ActivityDeps
       const subs = await subsQuery.execute();
       const rows = subs.flatMap((sub) =>
         deliveryNames(sub.provider as ProviderName, { type: event.type as CanonicalEvent, previous_status: event.previous_status, payload: event.payload }, sub.events).map((name) => ({
-          id: deterministicId('dlv', event.id, sub.id, name),
+          id: deliveryIdFor(event.id, sub.id, name),
           tenant_id: input.tenantId,
           subscription_id: sub.id,
           event_id: event.id,
           event_type: name,
           status: 'pending' as const,
-          max_attempts: delaysOf(sub).length + 1,
+          max_attempts: retryDelaysOf(sub).length + 1,
           next_retry_at: new Date(),
         })),
       );

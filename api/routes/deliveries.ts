@@ -5,7 +5,7 @@ import { eventWorkflowId } from '../../common/events/dispatch';
 import { emptyBody } from '../../common/schemas/primitives';
 import { deliveryIdSchema, deliveryListQuerySchema } from '../../common/schemas/webhooks';
 import { SA } from '../../common/temporal/search-attributes';
-import { PROFILES, type ProviderName } from '../../common/webhooks/profiles';
+import { retryDelaysOf } from '../../common/webhooks/profiles';
 import { toAttemptResource, toDeliveryResource } from '../../common/webhooks/resource';
 import { deliverEventWorkflow, retryDeliverySignal } from '../../workflows/deliver-event';
 import type { ApiContext } from '../context';
@@ -58,7 +58,7 @@ export function deliveryRoutes(ctx: ApiContext): Router {
     if (!found.is_active || found.deleted_at) {
       throw new ApiError(400, 'delivery_not_retryable', 'the subscription is disabled; re-enable it first', { status: found.status });
     }
-    const tries = (found.retry_schedule ?? PROFILES[found.provider as ProviderName].retryDelaysSeconds).length + 1;
+    const tries = retryDelaysOf(found).length + 1;
     // The status check and the switch to `retrying` are one statement: two retries cannot both win.
     const claimed = await db
       .updateTable('webhook_deliveries')

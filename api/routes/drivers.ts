@@ -6,6 +6,7 @@ import { toDriverResource } from '../../common/drivers/resource';
 import { appendEvents } from '../../common/events/append';
 import { dispatchEvent } from '../../common/events/dispatch';
 import { newId } from '../../common/ids';
+import { iso } from '../../common/iso';
 import { emptyBody } from '../../common/schemas/primitives';
 import {
   driverCreateSchema,
@@ -136,7 +137,7 @@ export function driverRoutes(ctx: ApiContext): Router {
           ? etaMinutes({ lat: driver.lat, lng: driver.lng }, { lat: target.lat, lng: target.lng }, driver.speed_mps)
           : null,
       battery_pct: driver.battery_pct,
-      updated_at: driver.location_updated_at ? new Date(driver.location_updated_at).toISOString() : null,
+      updated_at: iso(driver.location_updated_at),
     };
     res.json(live);
   });

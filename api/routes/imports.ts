@@ -2,6 +2,7 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { Router } from 'express';
 import { deterministicId, newId } from '../../common/ids';
+import { iso } from '../../common/iso';
 import { idParam } from '../../common/schemas/primitives';
 import { MAX_BULK_STOPS, stopCreateSchema, type StopCreateInput } from '../../common/schemas/stops';
 import { SA } from '../../common/temporal/search-attributes';
@@ -88,7 +89,6 @@ export function importRoutes(ctx: ApiContext): Router {
     const id = parseId(idParam('imp'), req.params.id, 'import');
     const row = await db.selectFrom('imports').selectAll().where('id', '=', id).where('tenant_id', '=', authOf(req).tenantId).executeTakeFirst();
     if (!row) throw notFound('import');
-    const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
     res.json({
       import_id: row.id,
       status: row.status,

@@ -4,6 +4,7 @@ import { type Request, Router } from 'express';
 import { sql } from 'kysely';
 import { assignmentProblem } from '../../common/drivers/assignment';
 import { deterministicId, newId } from '../../common/ids';
+import { iso } from '../../common/iso';
 import { idParam } from '../../common/schemas/primitives';
 import { ACTION_SCHEMAS, stopCreateSchema, stopListQuerySchema, stopPatchSchema } from '../../common/schemas/stops';
 import { STOP_FAILURES } from '../../common/stops/failures';
@@ -100,7 +101,7 @@ export function stopRoutes(ctx: ApiContext): Router {
       history: rows.map((h) => ({
         from_status: h.from_status,
         to_status: h.to_status,
-        changed_at: new Date(h.changed_at).toISOString(),
+        changed_at: iso(h.changed_at),
         source: h.source,
         event_id: h.event_id,
       })),

@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { sql } from 'kysely';
 import { appendEvents } from '../../common/events/append';
 import { eventWorkflowId } from '../../common/events/dispatch';
-import { deterministicId, newId } from '../../common/ids';
+import { newId } from '../../common/ids';
 import { checkEventNames, subscriptionCreateSchema, subscriptionIdSchema, subscriptionPatchSchema } from '../../common/schemas/webhooks';
 import { SA } from '../../common/temporal/search-attributes';
-import { PROFILES, type ProviderName } from '../../common/webhooks/profiles';
+import { deliveryIdFor, PROFILES, type ProviderName } from '../../common/webhooks/profiles';
 import { toSubscriptionResource } from '../../common/webhooks/resource';
 import { sampleStop } from '../../common/webhooks/sample';
 import { generateSecret, SecretBox } from '../../common/webhooks/secrets';
@@ -182,7 +182,7 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
     const testName = PROFILES[sub.provider as ProviderName].names.test?.[0];
     res.status(202).json({
       event_id: eventId,
-      delivery_id: testName ? deterministicId('dlv', eventId, sub.id, testName) : null,
+      delivery_id: testName ? deliveryIdFor(eventId, sub.id, testName) : null,
       status: 'pending',
     });
   });

@@ -1,4 +1,5 @@
 import type { DriverRow } from '../db/schema';
+import { iso } from '../iso';
 import type { DriverResource } from '../schemas/drivers';
 
 export function toDriverResource(row: DriverRow): DriverResource {
@@ -16,10 +17,10 @@ export function toDriverResource(row: DriverRow): DriverResource {
             speed_mps: row.speed_mps,
             heading: row.heading,
             battery_pct: row.battery_pct,
-            updated_at: new Date(row.location_updated_at).toISOString(),
+            updated_at: iso(row.location_updated_at),
           }
         : null,
-    created_at: new Date(row.created_at).toISOString(),
-    updated_at: new Date(row.updated_at).toISOString(),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
   };
 }

@@ -1,8 +1,8 @@
 /** A stop row as the REST API (and every event snapshot) shows it. */
 import type { StopRow } from '../db/schema';
+import { iso } from '../iso';
 import type { StopResource } from '../schemas/stops';
 
-const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
 export function toStopResource(row: StopRow): StopResource {
   const g = row.geocoded;
@@ -16,7 +16,7 @@ export function toStopResource(row: StopRow): StopResource {
     payment_method: row.payment_method as StopResource['payment_method'],
     time_window:
       row.time_window_from && row.time_window_to
-        ? { from: iso(row.time_window_from)!, to: iso(row.time_window_to)! }
+        ? { from: iso(row.time_window_from), to: iso(row.time_window_to) }
         : null,
     notes: row.notes,
     external_ref: row.external_ref,
@@ -28,7 +28,7 @@ export function toStopResource(row: StopRow): StopResource {
     failure: row.failure,
     cancellation: row.cancellation,
     version: row.version,
-    created_at: iso(row.created_at)!,
-    updated_at: iso(row.updated_at)!,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
   };
 }

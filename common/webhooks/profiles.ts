@@ -4,6 +4,7 @@
  * and the seeds are the source of every value here.
  */
 import { createHash } from 'node:crypto';
+import { deterministicId } from '../ids';
 import type { DriverResource } from '../schemas/drivers';
 import type { StopResource } from '../schemas/stops';
 
@@ -311,3 +312,12 @@ export function messageIdFor(provider: ProviderName, eventType: CanonicalEvent, 
   const index = names.indexOf(name);
   return index > 0 ? `${eventId}_${name.replace(/[^a-z_]/gi, '_')}` : eventId;
 }
+
+/** Waits between tries for a subscription: its own `retry_schedule`, else its dialect's. */
+export function retryDelaysOf(sub: { provider: string; retry_schedule: readonly number[] | null }): number[] {
+  return [...(sub.retry_schedule ?? PROFILES[sub.provider as ProviderName].retryDelaysSeconds)];
+}
+
+/** One delivery per event, subscription and name: the same three always give the same id. */
+export const deliveryIdFor = (eventId: string, subscriptionId: string, name: string): string =>
+  deterministicId('dlv', eventId, subscriptionId, name);

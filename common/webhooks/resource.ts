@@ -1,9 +1,9 @@
 /** Subscription, delivery and attempt rows as the API shows them (never a secret). */
 import type { AttemptRow, DeliveryRow, SubscriptionRow } from '../db/schema';
+import { iso } from '../iso';
 import type { SubscriptionResource } from '../schemas/webhooks';
 import type { ProviderName } from './profiles';
 
-const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
 export function toSubscriptionResource(row: SubscriptionRow): SubscriptionResource {
   return {
@@ -21,8 +21,8 @@ export function toSubscriptionResource(row: SubscriptionRow): SubscriptionResour
     disabled_at: iso(row.disabled_at),
     disabled_reason: row.disabled_reason,
     secret_rotated_at: iso(row.secret_rotated_at),
-    created_at: iso(row.created_at)!,
-    updated_at: iso(row.updated_at)!,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
   };
 }
 
@@ -39,7 +39,7 @@ export function toDeliveryResource(row: DeliveryRow) {
     response_status: row.response_status,
     response_time_ms: row.response_time_ms,
     error_message: row.error_message,
-    created_at: iso(row.created_at)!,
+    created_at: iso(row.created_at),
     first_attempted_at: iso(row.first_attempted_at),
     last_attempted_at: iso(row.last_attempted_at),
     delivered_at: iso(row.delivered_at),
@@ -50,7 +50,7 @@ export function toDeliveryResource(row: DeliveryRow) {
 export function toAttemptResource(row: AttemptRow) {
   return {
     attempt_number: row.attempt_number,
-    started_at: iso(row.started_at)!,
+    started_at: iso(row.started_at),
     status_code: row.status_code,
     duration_ms: row.duration_ms,
     succeeded: row.succeeded,
