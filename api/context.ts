@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { HubConfig } from '../common/config';
 import type { Db } from '../common/db/connect';
 import type { Logger } from '../common/logger';
+import type { Services } from '../common/runtime';
 
 /** What every route needs: the database, the Temporal client, configuration and a logger. */
 export interface ApiContext {
@@ -13,3 +14,11 @@ export interface ApiContext {
   config: HubConfig;
   logger: Logger;
 }
+
+export const apiContextOf = (services: Services, config: HubConfig, logger: Logger): ApiContext => ({
+  db: services.database.db,
+  pool: services.database.pool,
+  temporal: services.temporal,
+  config,
+  logger,
+});

@@ -2,6 +2,7 @@
 import { loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { openServices, resolveEndpoints } from '../common/runtime';
+import { apiContextOf } from './context';
 import { startApi } from './server';
 
 async function main(): Promise<void> {
@@ -9,7 +10,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, 'dispatch-hub-api');
   const services = await openServices(config, resolveEndpoints(config), logger);
   const api = await startApi(
-    { db: services.database.db, pool: services.database.pool, temporal: services.temporal, config, logger },
+    apiContextOf(services, config, logger),
     config.port,
     config.host,
   );

@@ -7,6 +7,7 @@ import { loadConfig } from '../common/config';
 import { installTemporalRuntime } from '../worker/runtime';
 import { createLogger } from '../common/logger';
 import { openServices, stackFilePath, writeStackFile } from '../common/runtime';
+import { apiContextOf } from '../api/context';
 import { startApi } from '../api/server';
 import { ensureSchedules } from '../worker/schedules';
 import { connectWorker, createHubWorker } from '../worker/worker';
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   });
   await ensureSchedules(services.temporal, config.taskQueue);
   const workerRun = worker.run();
-  const api = await startApi({ db: services.database.db, pool: services.database.pool, temporal: services.temporal, config, logger }, config.port, config.host);
+  const api = await startApi(apiContextOf(services, config, logger), config.port, config.host);
 
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   say(`API          ${api.url}   (try: curl ${api.url}/health)`);

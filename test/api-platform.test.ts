@@ -42,7 +42,7 @@ const v1Operations = OPERATIONS.filter((o) => o.path.startsWith('/v1/') && o.sco
 
 describe('the router table', () => {
   test('every served route is documented, and every documented operation is served', () => {
-    const app = createApp({ db: hub.db, pool: hub.services.database.pool, temporal: hub.temporal, config: hub.config, logger: hub.logger });
+    const app = createApp(hub.apiContext);
     const served = servedRoutes(app)
       .filter((r) => !r.path.startsWith('/docs'))
       .map((r) => `${r.method.toUpperCase()} ${r.path}`);
@@ -146,7 +146,7 @@ describe('Idempotency-Key', () => {
     expect(await hub.db.selectFrom('stops').select('id').where('tenant_id', '=', t.tenantId).execute()).toHaveLength(2);
 
     // Keys are per tenant, and kept across API replicas (they live in Postgres).
-    const second = await startApi({ db: hub.db, pool: hub.services.database.pool, temporal: hub.temporal, config: hub.config, logger: hub.logger }, 0, '127.0.0.1');
+    const second = await startApi(hub.apiContext, 0, '127.0.0.1');
     try {
       const viaOther = await fetch(`${second.url}/v1/stops`, { method: 'POST', headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json', 'idempotency-key': 'k-1' }, body: JSON.stringify(body) });
       expect(viaOther.headers.get('x-idempotency-replayed')).toBe('true');
@@ -178,7 +178,7 @@ describe('Idempotency-Key', () => {
 describe('rate limits', () => {
   test('per key, with headers on every response, 429 past the limit, shared across replicas', async () => {
     const t = await hub.tenant(undefined, { rateLimitPerMinute: 5 });
-    const second = await startApi({ db: hub.db, pool: hub.services.database.pool, temporal: hub.temporal, config: hub.config, logger: hub.logger }, 0, '127.0.0.1');
+    const second = await startApi(hub.apiContext, 0, '127.0.0.1');
     try {
       const remaining: number[] = [];
       for (let i = 0; i < 5; i++) {

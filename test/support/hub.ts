@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { ulid } from 'ulid';
+import { type ApiContext, apiContextOf } from '../../api/context';
 import { startApi, type RunningApi } from '../../api/server';
 import { createApiKey, createTenant } from '../../common/auth/api-keys';
 import type { Scope } from '../../common/auth/scopes';
@@ -58,6 +59,11 @@ export class TestHub {
 
   get temporal(): Client {
     return this.services.temporal;
+  }
+
+  /** What this hub's API runs on, for a second app or API instance in a test. */
+  get apiContext(): ApiContext {
+    return apiContextOf(this.services, this.config, this.logger);
   }
 
   get url(): string {
@@ -147,7 +153,7 @@ export async function startTestHub(
     { databaseUrl: config.databaseUrl!, temporalAddress: config.temporal.address! },
     logger,
   );
-  const api = await startApi({ db: services.database.db, pool: services.database.pool, temporal: services.temporal, config, logger }, 0, '127.0.0.1');
+  const api = await startApi(apiContextOf(services, config, logger), 0, '127.0.0.1');
   const hub = new TestHub(config, services, api, logger);
   if (opts.worker !== false) await hub.startWorker();
   return hub;
