@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { appendEvents } from '../../common/events/append';
 import { eventWorkflowId } from '../../common/events/dispatch';
 import { newId } from '../../common/ids';
-import { checkEventNames, subscriptionCreateSchema, subscriptionIdSchema, subscriptionPatchSchema } from '../../common/schemas/webhooks';
+import { subscriptionCreateSchema, subscriptionEventsSchema, subscriptionIdSchema, subscriptionPatchSchema } from '../../common/schemas/webhooks';
 import { SA } from '../../common/temporal/search-attributes';
 import { deliveryIdFor, PROFILES, type ProviderName } from '../../common/webhooks/profiles';
 import { toSubscriptionResource } from '../../common/webhooks/resource';
@@ -107,7 +107,7 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
     const sub = await loadSubscription(req);
     const patch = parseBody(subscriptionPatchSchema, req);
     if (patch.events) {
-      const check = z.any().superRefine((_v, c) => checkEventNames(sub.provider as ProviderName, patch.events, c)).safeParse(null);
+      const check = subscriptionEventsSchema(sub.provider as ProviderName).safeParse({ events: patch.events });
       if (!check.success) throw validationError(check.error, patch);
     }
     if (patch.url) await checkUrl(patch.url);

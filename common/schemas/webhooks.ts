@@ -13,7 +13,7 @@ const retrySchedule = z
 const eventsFilter = z.array(z.string().max(100)).max(50);
 
 /** Event names are the subscription's own dialect's; `*` (or none) means all. */
-export function checkEventNames(provider: ProviderName, events: readonly string[] | undefined, ctx: z.RefinementCtx): void {
+function checkEventNames(provider: ProviderName, events: readonly string[] | undefined, ctx: z.RefinementCtx): void {
   const known = new Set(eventNamesOf(provider));
   events?.forEach((name, i) => {
     if (name !== '*' && !known.has(name)) {
@@ -32,6 +32,10 @@ export const subscriptionCreateSchema = z
     retry_schedule: retrySchedule.nullish(),
   })
   .superRefine((v, ctx) => checkEventNames(v.provider, v.events, ctx));
+
+/** A new `events` filter for an existing subscription, checked against its dialect. */
+export const subscriptionEventsSchema = (provider: ProviderName) =>
+  z.object({ events: eventsFilter }).superRefine((v, ctx) => checkEventNames(provider, v.events, ctx));
 
 export const subscriptionPatchSchema = z
   .strictObject({
