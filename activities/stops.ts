@@ -51,10 +51,14 @@ function actionColumns(change: Extract<StopChange, { kind: 'transition' }>, now:
 }
 
 export function stopActivities({ db, temporal, config }: ActivityDeps) {
-  /** Hands the stop's event number `seq` to delivery, once its transaction has committed. */
-  const dispatch = async (tenantId: string, stopId: string, seq: number): Promise<void> => {
-    const event = await db.selectFrom('events').select(['id', 'type']).where('id', '=', stopEventId(stopId, seq)).executeTakeFirst();
-    if (event) await dispatchEvent(temporal, config.taskQueue, { tenantId, eventId: event.id, eventType: event.type });
+  /**
+   * Hands the stop's event number `seq` to delivery, once its transaction has committed. The
+   * caller passes the type it just wrote; a repeated activity, which wrote nothing, reads it back.
+   */
+  const dispatch = async (tenantId: string, stopId: string, seq: number, writtenType: string | undefined): Promise<void> => {
+    const eventId = stopEventId(stopId, seq);
+    const eventType = writtenType ?? (await db.selectFrom('events').select('type').where('id', '=', eventId).executeTakeFirst())?.type;
+    if (eventType) await dispatchEvent(temporal, config.taskQueue, { tenantId, eventId, eventType });
   };
 
   return {
@@ -84,7 +88,8 @@ export function stopActivities({ db, temporal, config }: ActivityDeps) {
           ]);
           return { ok: true as const, stop };
         });
-        await dispatch(input.tenantId, input.stopId, 1);
+        // Change number 1 is always the creation.
+        await dispatch(input.tenantId, input.stopId, 1, 'stop.created');
         return result;
       } catch (err) {
         if (isUniqueViolation(err, 'stops_tenant_external_ref_key')) return duplicateRef(input.data.external_ref);
@@ -100,6 +105,7 @@ export function stopActivities({ db, temporal, config }: ActivityDeps) {
     /** Applies change number `seq` of a stop; a repeat of an applied change returns the stop as it is. */
     async applyStopChange(input: { tenantId: string; stopId: string; seq: number; change: StopChange; source: StopSource }): Promise<StopResult> {
       const { tenantId, stopId, seq, change } = input;
+      let written: string | undefined;
       try {
         const result = await db.transaction().execute(async (trx): Promise<StopResult> => {
           const row = await trx.selectFrom('stops').selectAll().where('id', '=', stopId).where('tenant_id', '=', tenantId).forUpdate().executeTakeFirst();
@@ -145,9 +151,10 @@ export function stopActivities({ db, temporal, config }: ActivityDeps) {
           await appendEvents(trx, tenantId, [
             { id: eventId, type: eventType, subjectType: 'stop', subjectId: stopId, sequence: seq, previousStatus: row.status, payload: stop },
           ]);
+          written = eventType;
           return { ok: true, stop };
         });
-        if (result.ok) await dispatch(tenantId, stopId, seq);
+        if (result.ok) await dispatch(tenantId, stopId, seq, written);
         return result;
       } catch (err) {
         if (isUniqueViolation(err, 'stops_tenant_external_ref_key') && change.kind === 'patch') return duplicateRef(change.patch.external_ref);
