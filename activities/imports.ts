@@ -1,12 +1,10 @@
-/** Bulk import steps: the one transaction, then starting every stop's workflow and delivery. */
+/** Bulk import steps: the one transaction, then starting every stop's lifecycle workflow. */
 import { heartbeat, activityInfo } from '@temporalio/activity';
 import { sql } from 'kysely';
-import { appendEvents } from '../common/events/append';
-import { dispatchEvent } from '../common/events/dispatch';
+import { inParallel, startOnce } from '../common/events/outbox';
 import type { StopCreateInput } from '../common/schemas/stops';
-import { stopColumns } from '../common/stops/columns';
 import type { StopRejection } from '../common/stops/failures';
-import { stopEventId } from '../common/stops/lifecycle';
+import { insertNewStops } from '../common/stops/insert';
 import { toStopResource } from '../common/stops/resource';
 import { stopWorkflowOptions } from '../common/temporal/stop-workflows';
 import type { ActivityDeps } from './deps';
@@ -24,15 +22,6 @@ export interface ImportCommitted {
 }
 
 const START_CONCURRENCY = 32;
-
-async function inParallel<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await run(items[next++]!);
-    }),
-  );
-}
 
 export function importActivities({ db, temporal, config }: ActivityDeps) {
   return {
@@ -56,23 +45,7 @@ export function importActivities({ db, temporal, config }: ActivityDeps) {
             const order = new Map(input.stops.map((s, i) => [s.id, i]));
             return { ok: true as const, committed: summary(rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!)) };
           }
-          // One multi-row statement per table, not 500 round trips.
-          const rows = await trx
-            .insertInto('stops')
-            .values(input.stops.map((s) => ({ ...stopColumns(s.data), address: s.data.address, id: s.id, tenant_id: input.tenantId, status: 'pending', version: 1, import_id: input.importId })))
-            .returningAll()
-            .execute();
-          const byId = new Map(rows.map((r) => [r.id, r]));
-          const ordered = input.stops.map((s) => byId.get(s.id)!);
-          await trx
-            .insertInto('stop_history')
-            .values(ordered.map((r) => ({ stop_id: r.id, seq: 1, tenant_id: input.tenantId, from_status: null, to_status: 'pending', source: 'import', event_id: stopEventId(r.id, 1) })))
-            .execute();
-          await appendEvents(
-            trx,
-            input.tenantId,
-            ordered.map((r) => ({ id: stopEventId(r.id, 1), type: 'stop.created', subjectType: 'stop' as const, subjectId: r.id, sequence: 1, payload: toStopResource(r) })),
-          );
+          const ordered = await insertNewStops(trx, input.tenantId, input.stops, { source: 'import', importId: input.importId });
           return { ok: true as const, committed: summary(ordered) };
         });
       } catch (err) {
@@ -84,26 +57,26 @@ export function importActivities({ db, temporal, config }: ActivityDeps) {
       }
     },
 
-    /** Starts each imported stop's lifecycle workflow and hands its created event to delivery. */
+    /** Starts each imported stop's lifecycle workflow (the outbox relay sends their events). */
     async startImportedStops(input: { tenantId: string; importId: string }): Promise<number> {
       await db.updateTable('imports').set({ status: 'starting' }).where('id', '=', input.importId).where('status', '=', 'committed').execute();
       const rows = await db.selectFrom('stops').selectAll().where('import_id', '=', input.importId).orderBy('id').execute();
       // Resume after the last heartbeat of a previous attempt (starts are idempotent anyway).
       const from = Number(activityInfo().heartbeatDetails ?? 0);
       let done = from;
+      const markStarted = async (): Promise<void> => {
+        heartbeat(done);
+        await db.updateTable('imports').set({ workflows_started: done }).where('id', '=', input.importId).execute();
+      };
       await inParallel(rows.slice(from), START_CONCURRENCY, async (row) => {
-        const stop = toStopResource(row);
-        await temporal.workflow.start('stopLifecycleWorkflow', stopWorkflowOptions(config.taskQueue, { tenantId: input.tenantId, stopId: row.id, source: 'import', existing: stop }));
-        await dispatchEvent(temporal, config.taskQueue, { tenantId: input.tenantId, eventId: stopEventId(row.id, 1), eventType: 'stop.created' });
+        await startOnce(() => temporal.workflow.start('stopLifecycleWorkflow', stopWorkflowOptions(config.taskQueue, { tenantId: input.tenantId, stopId: row.id, existing: toStopResource(row) })));
         done++;
-        if (done % 50 === 0) {
-          heartbeat(done);
-          await db.updateTable('imports').set({ workflows_started: done, events_dispatched: done }).where('id', '=', input.importId).execute();
-        }
+        if (done % 50 === 0) await markStarted();
       });
+      await db.updateTable('stops').set({ lifecycle_started_at: sql`now()` }).where('import_id', '=', input.importId).execute();
       await db
         .updateTable('imports')
-        .set({ status: 'completed', workflows_started: rows.length, events_dispatched: rows.length, completed_at: sql`now()` })
+        .set({ status: 'completed', workflows_started: rows.length, completed_at: sql`now()` })
         .where('id', '=', input.importId)
         .execute();
       return rows.length;

@@ -1,13 +1,13 @@
 /**
  * Stop writes. Each change is one transaction: the stop row, its history row and its event
- * (with a deterministic id), so a retried activity finds its own work done and does nothing twice.
+ * (with a deterministic id, deliveries planned), so a retried activity finds its own work done
+ * and does nothing twice.
  */
 import { sql } from 'kysely';
 import { assignmentProblem } from '../common/drivers/assignment';
 import type { GeocodedColumn, StopRow } from '../common/db/schema';
 import { appendEvents } from '../common/events/append';
-import { dispatchEvent } from '../common/events/dispatch';
-import type { ActionPayloads, StopCreateInput, StopPatchInput, StopResource } from '../common/schemas/stops';
+import type { ActionPayloads, StopPatchInput, StopResource } from '../common/schemas/stops';
 import { stopColumns } from '../common/stops/columns';
 import type { StopRejection } from '../common/stops/failures';
 import { canTransition, stopEventId, type StopSource, TRANSITIONS, type TransitionAction } from '../common/stops/lifecycle';
@@ -50,53 +50,8 @@ function actionColumns(change: Extract<StopChange, { kind: 'transition' }>, now:
   }
 }
 
-export function stopActivities({ db, temporal, config }: ActivityDeps) {
-  /**
-   * Hands the stop's event number `seq` to delivery, once its transaction has committed. The
-   * caller passes the type it just wrote; a repeated activity, which wrote nothing, reads it back.
-   */
-  const dispatch = async (tenantId: string, stopId: string, seq: number, writtenType: string | undefined): Promise<void> => {
-    const eventId = stopEventId(stopId, seq);
-    const eventType = writtenType ?? (await db.selectFrom('events').select('type').where('id', '=', eventId).executeTakeFirst())?.type;
-    if (eventType) await dispatchEvent(temporal, config.taskQueue, { tenantId, eventId, eventType });
-  };
-
+export function stopActivities({ db }: ActivityDeps) {
   return {
-    /** Inserts the stop (version 1), its first history row and its `stop.created` event. */
-    async createStop(input: { tenantId: string; stopId: string; data: StopCreateInput; source: StopSource }): Promise<StopResult> {
-      try {
-        const result = await db.transaction().execute(async (trx) => {
-          const inserted = await trx
-            .insertInto('stops')
-            .values({ ...stopColumns(input.data), address: input.data.address, id: input.stopId, tenant_id: input.tenantId, status: 'pending', version: 1 })
-            .onConflict((oc) => oc.column('id').doNothing())
-            .returningAll()
-            .executeTakeFirst();
-          if (!inserted) {
-            // A retry of this activity: the first attempt committed.
-            const existing = await trx.selectFrom('stops').selectAll().where('id', '=', input.stopId).executeTakeFirstOrThrow();
-            return { ok: true as const, stop: toStopResource(existing) };
-          }
-          const stop = toStopResource(inserted);
-          const eventId = stopEventId(input.stopId, 1);
-          await trx
-            .insertInto('stop_history')
-            .values({ stop_id: input.stopId, seq: 1, tenant_id: input.tenantId, from_status: null, to_status: 'pending', source: input.source, event_id: eventId })
-            .execute();
-          await appendEvents(trx, input.tenantId, [
-            { id: eventId, type: 'stop.created', subjectType: 'stop', subjectId: input.stopId, sequence: 1, payload: stop },
-          ]);
-          return { ok: true as const, stop };
-        });
-        // Change number 1 is always the creation.
-        await dispatch(input.tenantId, input.stopId, 1, 'stop.created');
-        return result;
-      } catch (err) {
-        if (isUniqueViolation(err, 'stops_tenant_external_ref_key')) return duplicateRef(input.data.external_ref);
-        throw err;
-      }
-    },
-
     async loadStop(input: { tenantId: string; stopId: string }): Promise<StopResource | null> {
       const row = await db.selectFrom('stops').selectAll().where('id', '=', input.stopId).where('tenant_id', '=', input.tenantId).executeTakeFirst();
       return row ? toStopResource(row) : null;
@@ -105,7 +60,6 @@ export function stopActivities({ db, temporal, config }: ActivityDeps) {
     /** Applies change number `seq` of a stop; a repeat of an applied change returns the stop as it is. */
     async applyStopChange(input: { tenantId: string; stopId: string; seq: number; change: StopChange; source: StopSource }): Promise<StopResult> {
       const { tenantId, stopId, seq, change } = input;
-      let written: string | undefined;
       try {
         const result = await db.transaction().execute(async (trx): Promise<StopResult> => {
           const row = await trx.selectFrom('stops').selectAll().where('id', '=', stopId).where('tenant_id', '=', tenantId).forUpdate().executeTakeFirst();
@@ -151,10 +105,8 @@ export function stopActivities({ db, temporal, config }: ActivityDeps) {
           await appendEvents(trx, tenantId, [
             { id: eventId, type: eventType, subjectType: 'stop', subjectId: stopId, sequence: seq, previousStatus: row.status, payload: stop },
           ]);
-          written = eventType;
           return { ok: true, stop };
         });
-        if (result.ok) await dispatch(tenantId, stopId, seq, written);
         return result;
       } catch (err) {
         if (isUniqueViolation(err, 'stops_tenant_external_ref_key') && change.kind === 'patch') return duplicateRef(change.patch.external_ref);

@@ -4,24 +4,14 @@
  */
 import { sql } from 'kysely';
 import type { DeliveryStatus } from '../common/db/schema';
-import { dispatchEvent } from '../common/events/dispatch';
+import { relayOutbox } from '../common/events/outbox';
 import { postOnce, type AttemptOutcome } from '../common/webhooks/http-attempt';
-import { type CanonicalEvent, deliveryIdFor, deliveryNames, messageIdFor, PROFILES, type ProviderName, retryDelaysOf } from '../common/webhooks/profiles';
+import { type CanonicalEvent, messageIdFor, PROFILES, type ProviderName } from '../common/webhooks/profiles';
+import { openDeliveries, type PlannedDelivery } from '../common/webhooks/plan';
 import { SecretBox } from '../common/webhooks/secrets';
 import { signatureHeaders } from '../common/webhooks/signing';
 import { stopSubscriptionDeliveries } from '../common/webhooks/subscription-stop';
 import type { ActivityDeps } from './deps';
-
-export interface PlannedDelivery {
-  deliveryId: string;
-  subscriptionId: string;
-  provider: ProviderName;
-  name: string;
-  /** Tries already made before this series. */
-  attemptsMade: number;
-  maxAttempts: number;
-  delaysSeconds: number[];
-}
 
 export interface AttemptArgs {
   deliveryId: string;
@@ -108,26 +98,6 @@ export function webhookActivities({ db, temporal, config, logger }: ActivityDeps
     return { status, waitSeconds };
   }
 
-  /** The given deliveries that still have tries to make, with their schedules. */
-  const openDeliveries = async (ids: string[]): Promise<PlannedDelivery[]> => {
-    const open = await db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
-      .select(['d.id', 'd.subscription_id', 'd.event_type', 'd.attempt_count', 'd.max_attempts', 's.provider', 's.retry_schedule'])
-      .where('d.id', 'in', ids)
-      .where('d.status', 'in', ['pending', 'retrying'])
-      .execute();
-    return open.map((d) => ({
-      deliveryId: d.id,
-      subscriptionId: d.subscription_id,
-      provider: d.provider as ProviderName,
-      name: d.event_type,
-      attemptsMade: d.attempt_count,
-      maxAttempts: d.max_attempts,
-      delaysSeconds: retryDelaysOf(d),
-    }));
-  };
-
   const previousResult = async (args: AttemptArgs): Promise<AttemptResult | null> => {
     const done = await db
       .selectFrom('webhook_deliveries')
@@ -141,39 +111,20 @@ export function webhookActivities({ db, temporal, config, logger }: ActivityDeps
   };
 
   return {
-    /** Creates a delivery per matching subscription and name (once), and marks the event dispatched. */
-    async planDeliveries(input: { tenantId: string; eventId: string; onlySubscriptionId?: string }): Promise<{ eventType: string; deliveries: PlannedDelivery[] }> {
-      const event = await db.selectFrom('events').selectAll().where('id', '=', input.eventId).where('tenant_id', '=', input.tenantId).executeTakeFirst();
+    /** The event's deliveries that still have tries to make (a workflow started without its plan). */
+    async loadOpenDeliveries(input: { tenantId: string; eventId: string }): Promise<{ eventType: string; deliveries: PlannedDelivery[] }> {
+      const event = await db.selectFrom('events').select('type').where('id', '=', input.eventId).where('tenant_id', '=', input.tenantId).executeTakeFirst();
       if (!event) return { eventType: 'unknown', deliveries: [] };
-      let subsQuery = db
-        .selectFrom('webhook_subscriptions')
-        .select(['id', 'provider', 'events', 'retry_schedule'])
-        .where('tenant_id', '=', input.tenantId)
-        .where('is_active', '=', true)
-        .where('deleted_at', 'is', null);
-      if (input.onlySubscriptionId) subsQuery = subsQuery.where('id', '=', input.onlySubscriptionId);
-      const subs = await subsQuery.execute();
-      const rows = subs.flatMap((sub) =>
-        deliveryNames(sub.provider as ProviderName, { type: event.type as CanonicalEvent, previous_status: event.previous_status, payload: event.payload }, sub.events).map((name) => ({
-          id: deliveryIdFor(event.id, sub.id, name),
-          tenant_id: input.tenantId,
-          subscription_id: sub.id,
-          event_id: event.id,
-          event_type: name,
-          status: 'pending' as const,
-          max_attempts: retryDelaysOf(sub).length + 1,
-          next_retry_at: new Date(),
-        })),
-      );
-      if (rows.length) await db.insertInto('webhook_deliveries').values(rows).onConflict((oc) => oc.column('id').doNothing()).execute();
-      await db.updateTable('events').set({ dispatched_at: sql`now()` }).where('id', '=', event.id).where('dispatched_at', 'is', null).execute();
-      if (!rows.length) return { eventType: event.type, deliveries: [] };
-      return { eventType: event.type, deliveries: await openDeliveries(rows.map((r) => r.id)) };
+      const open = await openDeliveries(db, { eventIds: [input.eventId] });
+      return { eventType: event.type, deliveries: open.map(({ eventId: _, ...d }) => d) };
     },
 
     /** A manual retry's series of tries (the API already moved the delivery to `retrying`). */
     async planRetry(input: { deliveryId: string }): Promise<PlannedDelivery | null> {
-      return (await openDeliveries([input.deliveryId]))[0] ?? null;
+      const [open] = await openDeliveries(db, { deliveryIds: [input.deliveryId] });
+      if (!open) return null;
+      const { eventId: _, ...delivery } = open;
+      return delivery;
     },
 
     /** Exactly one signed POST of one delivery, recorded. */
@@ -242,20 +193,12 @@ export function webhookActivities({ db, temporal, config, logger }: ActivityDeps
       await db.updateTable('webhook_deliveries').set({ status: 'cancelled', next_retry_at: null }).where('id', '=', input.deliveryId).where('status', 'in', ['pending', 'retrying']).execute();
     },
 
-    /** Outbox sweep: any event whose delivery workflow was never started gets one now. */
+    /** Outbox sweep: whatever the live relay left behind (a crash between commit and start) starts now. */
     async dispatchPendingEvents(input: { olderThanSeconds: number; limit: number }): Promise<number> {
-      const pending = await db
-        .selectFrom('events')
-        .select(['id', 'tenant_id', 'type'])
-        .where('dispatched_at', 'is', null)
-        .where('subject_type', '!=', 'test')
-        .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${input.olderThanSeconds})`)
-        .orderBy('created_at')
-        .limit(input.limit)
-        .execute();
-      for (const e of pending) await dispatchEvent(temporal, config.taskQueue, { tenantId: e.tenant_id, eventId: e.id, eventType: e.type });
-      if (pending.length) logger.info({ count: pending.length }, 'outbox sweep dispatched events');
-      return pending.length;
+      const relayed = await relayOutbox({ db, temporal, taskQueue: config.taskQueue }, input);
+      const count = relayed.stops + relayed.events;
+      if (count) logger.info(relayed, 'outbox sweep started workflows');
+      return count;
     },
 
     /** Switches off subscriptions per their dialect's rule; returns the ids switched off. */

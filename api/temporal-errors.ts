@@ -1,5 +1,5 @@
 /** Turns a refused Workflow Update into the contract's error. */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { STOP_FAILURES, type StopFailureType } from '../common/stops/failures';
 import { ApiError } from './errors';
@@ -16,6 +16,7 @@ export function updateFailureToApiError(err: unknown): ApiError | undefined {
 }
 
 /** The workflow has ended (its stop is terminal) or never existed. */
+/** The workflow finished (its stop is terminal): an Update-with-Start may not start it again. */
 export function isWorkflowGone(err: unknown): boolean {
-  return err instanceof WorkflowNotFoundError || /workflow execution already completed|not found/i.test(String((err as Error)?.message));
+  return err instanceof WorkflowNotFoundError || err instanceof WorkflowExecutionAlreadyStartedError || /workflow execution already completed|not found/i.test(String((err as Error)?.message));
 }

@@ -46,11 +46,18 @@ describe('POST /v1/stops', () => {
     });
     expect(Date.parse(stop.created_at)).not.toBeNaN();
 
+    // The outbox relay starts the lifecycle workflow right after the commit.
     const handle = hub.temporal.workflow.getHandle(`stop/${stop.id}`);
-    const description = await handle.describe();
-    expect(description.status.name).toBe('RUNNING');
-    expect(description.typedSearchAttributes.get(SA.TenantId)).toBe(t.tenantId);
-    expect(description.typedSearchAttributes.get(SA.StopId)).toBe(stop.id);
+    const description = await eventually(
+      () => handle.describe().catch(() => undefined),
+      (d) => d !== undefined,
+      5_000,
+    );
+    expect(description!.status.name).toBe('RUNNING');
+    expect(description!.typedSearchAttributes.get(SA.TenantId)).toBe(t.tenantId);
+    expect(description!.typedSearchAttributes.get(SA.StopId)).toBe(stop.id);
+    const started = () => hub.db.selectFrom('stops').select('lifecycle_started_at').where('id', '=', stop.id).executeTakeFirstOrThrow();
+    expect((await eventually(started, (r) => r.lifecycle_started_at !== null, 5_000)).lifecycle_started_at).not.toBeNull();
     const state = await handle.query(stopStateQuery);
     expect(state.stop?.id).toBe(stop.id);
 

@@ -279,18 +279,34 @@ describe('housekeeping', () => {
     }
   });
 
-  test('the outbox sweep delivers an event whose workflow was never started', async () => {
+  test('an event is delivered by the relay at once, and by the sweep when no relay took it', async () => {
     const { t, sub, path } = await subscribed({ events: ['driver.online'] });
-    const eventId = `evt_${Date.now()}LOST`;
-    await hub.db.transaction().execute((trx) =>
-      appendEvents(trx, t.tenantId, [{ id: eventId, type: 'driver.online', subjectType: 'driver', subjectId: 'drv_X', payload: { id: 'drv_X', status: 'online' } }]),
-    );
-    await sql`update events set created_at = now() - interval '1 minute' where id = ${eventId}`.execute(hub.db);
-    const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `sweep-${eventId}` });
-    expect(swept).toBeGreaterThanOrEqual(1);
-    const [got] = await receiver.waitFor(path, 1);
-    expect(got!.headers['webhook-id']).toBe(eventId);
-    await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
+    const append = (eventId: string) =>
+      hub.db.transaction().execute((trx) =>
+        appendEvents(trx, t.tenantId, [{ id: eventId, type: 'driver.online', subjectType: 'driver', subjectId: 'drv_X', payload: { id: 'drv_X', status: 'online' } }]),
+      );
+    const live = `evt_${Date.now()}LIVE`;
+    await append(live);
+    const [first] = await receiver.waitFor(path, 1);
+    expect(first!.headers['webhook-id']).toBe(live);
+
+    // A worker without its relay: as if the relay died between the commit and the start.
+    await hub.stopWorkers();
+    const bare = await hub.startWorker({ relay: false });
+    try {
+      const lost = `evt_${Date.now()}LOST`;
+      await append(lost);
+      await sql`update events set created_at = now() - interval '1 minute' where id = ${lost}`.execute(hub.db);
+      const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `sweep-${lost}` });
+      expect(swept).toBeGreaterThanOrEqual(1);
+      const got = await receiver.waitFor(path, 2);
+      expect(got[1]!.headers['webhook-id']).toBe(lost);
+      const items = await eventually(() => deliveriesOf(t, sub.id), (list) => list.length === 2 && list.every((d) => d.status === 'succeeded'));
+      expect(items.map((d) => d.status)).toEqual(['succeeded', 'succeeded']);
+    } finally {
+      await bare.stop();
+      await hub.startWorker();
+    }
   });
 
   test('auto-disable: 5 days without success (standard), over 90 % failures for 24 h (zippex)', async () => {

@@ -4,7 +4,7 @@ import { installTemporalRuntime } from './runtime';
 import { createLogger } from '../common/logger';
 import { openServices, resolveEndpoints } from '../common/runtime';
 import { ensureSchedules } from './schedules';
-import { connectWorker, createHubWorker } from './worker';
+import { connectWorker, createHubWorker, startOutboxRelay } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,10 +19,12 @@ async function main(): Promise<void> {
     workflowBundlePath: process.env.HUB_WORKFLOW_BUNDLE || undefined,
   });
   await ensureSchedules(services.temporal, config.taskQueue);
+  const relay = startOutboxRelay({ connection, db: services.database.db, config, databaseUrl: endpoints.databaseUrl, logger });
   logger.info({ task_queue: config.taskQueue }, 'worker running');
   // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs
   // the signal handlers).
   await worker.run();
+  await relay.stop();
   await connection.close();
   await services.close();
   logger.info('worker stopped');

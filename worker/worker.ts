@@ -1,6 +1,11 @@
 /** Builds the hub's Temporal worker: one task queue, every workflow, every activity. */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { type ActivityDeps, createActivities } from '../activities';
+import type { HubConfig } from '../common/config';
+import type { Db } from '../common/db/connect';
+import type { Logger } from '../common/logger';
+import { OutboxRelay } from './outbox-relay';
 
 export interface HubWorkerOptions {
   deps: ActivityDeps;
@@ -28,6 +33,18 @@ export async function createHubWorker(opts: HubWorkerOptions): Promise<Worker> {
     shutdownGraceTime: '10s',
     ...opts.tuning,
   });
+}
+
+/**
+ * The outbox relay of this worker. Its client shares the worker's connection, so the server can
+ * hand each new workflow's first task straight back to this worker (eager start: no task-queue
+ * round trip).
+ */
+export function startOutboxRelay(opts: { connection: NativeConnection; db: Db; config: HubConfig; databaseUrl: string; logger: Logger }): OutboxRelay {
+  const temporal = new Client({ connection: opts.connection, namespace: opts.config.temporal.namespace });
+  const relay = new OutboxRelay({ db: opts.db, temporal, taskQueue: opts.config.taskQueue, eager: true }, opts.databaseUrl, opts.logger);
+  relay.start();
+  return relay;
 }
 
 export async function connectWorker(address: string, opts: { tls?: boolean; apiKey?: string } = {}): Promise<NativeConnection> {

@@ -16,7 +16,8 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { AttemptResult, PlannedDelivery } from '../activities/webhooks';
+import type { AttemptResult } from '../activities/webhooks';
+import type { PlannedDelivery } from '../common/webhooks/plan';
 import { SA } from '../common/temporal/search-attributes';
 
 /**
@@ -35,8 +36,11 @@ const http = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retr
 export interface DeliverEventInput {
   tenantId: string;
   eventId: string;
-  /** Only this subscription (the "send a test event" button). */
-  onlySubscriptionId?: string;
+  /**
+   * The deliveries planned when the event was committed, as the outbox relay read them (it set
+   * the search attributes at start). Without them the workflow reads the event's open deliveries.
+   */
+  deliveries?: PlannedDelivery[];
   /**
    * Set the SubscriptionId/Provider search attributes (default). Off for a Temporal without the
    * hub's custom attributes registered, such as the time-skipping test server.
@@ -98,15 +102,19 @@ export async function deliverEventWorkflow(input: DeliverEventInput): Promise<Re
     }
   };
 
-  const plan = await db.planDeliveries(input);
-  if (plan.deliveries.length && input.indexed !== false) {
-    upsertSearchAttributes([
-      { key: SA.EventType, value: plan.eventType },
-      { key: SA.SubscriptionId, value: [...new Set(plan.deliveries.map((d) => d.subscriptionId))] },
-      { key: SA.Provider, value: [...new Set(plan.deliveries.map((d) => d.provider))] },
-    ]);
+  let deliveries = input.deliveries;
+  if (!deliveries) {
+    const plan = await db.loadOpenDeliveries({ tenantId: input.tenantId, eventId: input.eventId });
+    deliveries = plan.deliveries;
+    if (deliveries.length && input.indexed !== false) {
+      upsertSearchAttributes([
+        { key: SA.EventType, value: plan.eventType },
+        { key: SA.SubscriptionId, value: [...new Set(deliveries.map((d) => d.subscriptionId))] },
+        { key: SA.Provider, value: [...new Set(deliveries.map((d) => d.provider))] },
+      ]);
+    }
   }
-  const all: Promise<void>[] = plan.deliveries.map(runDelivery);
+  const all: Promise<void>[] = deliveries.map(runDelivery);
 
   // Manual retries of failed deliveries arrive as signals (with signal-with-start once this run ended).
   for (;;) {

@@ -1,8 +1,10 @@
 /**
  * One workflow per stop (`stop/<stop id>`), alive until the stop is completed, failed or
- * cancelled. Creation and every change arrive as Workflow Updates: validators refuse invalid
- * moves before they enter history, handlers apply accepted ones one at a time through an
- * activity that writes the stop row, its history row and its event in one transaction.
+ * cancelled. The stop row and its `stop.created` event are committed before the workflow starts
+ * (by the API or an import; the outbox relay starts it). Every change arrives as a Workflow
+ * Update: validators refuse invalid moves before they enter history, handlers apply accepted ones
+ * one at a time through an activity that writes the stop row, its history row and its event in
+ * one transaction.
  */
 import {
   ApplicationFailure,
@@ -18,12 +20,11 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { StopChange, StopResult } from '../activities/stops';
-import type { ActionPayloads, StopCreateInput, StopPatchInput, StopResource } from '../common/schemas/stops';
+import type { ActionPayloads, StopPatchInput, StopResource } from '../common/schemas/stops';
 import type { StopRejection } from '../common/stops/failures';
 import {
   canTransition,
   isTerminal,
-  type StopSource,
   type StopStatus,
   TRANSITION_ACTIONS,
   TRANSITIONS,
@@ -39,6 +40,8 @@ const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
+/** One quick geocoding try inside the workflow task: the offline gazetteer answers in microseconds. */
+const quickGeocoder = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
 /** Geocoding: backs off for hours while the geocoder is down; the stop stays usable meanwhile. */
 const geocoder = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -48,10 +51,7 @@ const geocoder = proxyActivities<Activities>({
 export interface StopWorkflowInput {
   tenantId: string;
   stopId: string;
-  source: StopSource;
-  /** The validated request, for a stop the workflow creates. */
-  create?: StopCreateInput;
-  /** The stop as a bulk import committed it (the row and its created event exist already). */
+  /** The stop as its import committed it; otherwise the workflow reads the committed row. */
   existing?: StopResource;
 }
 
@@ -61,7 +61,6 @@ export interface StopWorkflowState {
   rejected: Omit<StopRejection, 'ok'> | null;
 }
 
-export const createStopUpdate = defineUpdate<StopResource>('create');
 export const patchStopUpdate = defineUpdate<StopResource, [StopPatchInput]>('patch');
 export const stopTransitionUpdates = Object.fromEntries(
   TRANSITION_ACTIONS.map((action) => [action, defineUpdate<StopResource, [ActionPayloads[typeof action]]>(action)]),
@@ -106,12 +105,6 @@ export async function stopLifecycleWorkflow(input: StopWorkflowInput): Promise<{
 
   setHandler(stopStateQuery, () => ({ stop, pending_transitions: [...pending], rejected }));
 
-  setHandler(createStopUpdate, async () => {
-    await condition(() => stop !== null || rejected !== null);
-    if (rejected) throw fail(rejected);
-    return stop!;
-  });
-
   for (const action of TRANSITION_ACTIONS) {
     const rule = TRANSITIONS[action];
     setHandler(
@@ -151,7 +144,7 @@ export async function stopLifecycleWorkflow(input: StopWorkflowInput): Promise<{
     const scope = new CancellationScope();
     const done = scope
       .run(async () => {
-        const geocoded = await geocoder.geocodeAddress({ address });
+        const geocoded = await quickGeocoder.geocodeAddress({ address }).catch(() => geocoder.geocodeAddress({ address }));
         await db.saveGeocode({ stopId, address, geocoded });
         if (stop?.address === address) stop = { ...stop, geocoded: { lat: geocoded.lat, lng: geocoded.lng, confidence: geocoded.confidence }, geocode_warnings: geocoded.warnings };
       })
@@ -169,8 +162,6 @@ export async function stopLifecycleWorkflow(input: StopWorkflowInput): Promise<{
 
   const created: StopResult = input.existing
     ? { ok: true, stop: input.existing }
-    : input.create
-    ? await db.createStop({ tenantId, stopId, data: input.create, source: input.source })
     : await db.loadStop({ tenantId, stopId }).then(
         (s): StopResult => (s ? { ok: true, stop: s } : { ok: false, type: 'StopNotFound', message: `no stop ${stopId}`, details: {} }),
       );

@@ -1,7 +1,7 @@
 /** Webhook deliveries: list, detail with every try, and manual retry of a failed one. */
 import { Router } from 'express';
 import { sql } from 'kysely';
-import { eventWorkflowId } from '../../common/events/dispatch';
+import { eventWorkflowId } from '../../common/events/outbox';
 import { emptyBody } from '../../common/schemas/primitives';
 import { deliveryIdSchema, deliveryListQuerySchema } from '../../common/schemas/webhooks';
 import { SA } from '../../common/temporal/search-attributes';

@@ -4,7 +4,6 @@ import { sql } from 'kysely';
 import { etaMinutes } from '../../common/drivers/eta';
 import { toDriverResource } from '../../common/drivers/resource';
 import { appendEvents } from '../../common/events/append';
-import { dispatchEvent } from '../../common/events/dispatch';
 import { newId } from '../../common/ids';
 import { iso } from '../../common/iso';
 import { emptyBody } from '../../common/schemas/primitives';
@@ -67,7 +66,7 @@ export function driverRoutes(ctx: ApiContext): Router {
       const driver = await loadDriver(req);
       parseBody(emptyBody, req);
       const eventId = newId('evt');
-      const { row, changed } = await db.transaction().execute(async (trx) => {
+      const { row } = await db.transaction().execute(async (trx) => {
         const changed = await trx
           .updateTable('drivers')
           .set({ status, updated_at: sql`now()` })
@@ -75,18 +74,12 @@ export function driverRoutes(ctx: ApiContext): Router {
           .where('status', '!=', status)
           .returningAll()
           .executeTakeFirst();
-        if (!changed) return { row: driver, changed: false };
+        if (!changed) return { row: driver };
         await appendEvents(trx, driver.tenant_id, [
           { id: eventId, type: `driver.${status}`, subjectType: 'driver', subjectId: driver.id, previousStatus: driver.status, payload: toDriverResource(changed) },
         ]);
-        return { row: changed, changed: true };
+        return { row: changed };
       });
-      if (changed) {
-        // Best effort now; the outbox sweep starts it later if this fails.
-        await dispatchEvent(ctx.temporal, ctx.config.taskQueue, { tenantId: driver.tenant_id, eventId, eventType: `driver.${status}` }).catch((err: unknown) =>
-          ctx.logger.warn({ err: (err as Error).message, event_id: eventId }, 'event dispatch deferred to the outbox sweep'),
-        );
-      }
       res.json(toDriverResource(row));
     });
   }

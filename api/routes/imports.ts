@@ -89,12 +89,21 @@ export function importRoutes(ctx: ApiContext): Router {
     const id = parseId(idParam('imp'), req.params.id, 'import');
     const row = await db.selectFrom('imports').selectAll().where('id', '=', id).where('tenant_id', '=', authOf(req).tenantId).executeTakeFirst();
     if (!row) throw notFound('import');
+    // The outbox relay dispatches the imported stops' created events; count them where they are.
+    const dispatched = await db
+      .selectFrom('events as e')
+      .innerJoin('stops as s', 's.id', 'e.subject_id')
+      .select(({ fn }) => fn.countAll<string>().as('n'))
+      .where('s.import_id', '=', row.id)
+      .where('e.sequence', '=', 1)
+      .where('e.dispatched_at', 'is not', null)
+      .executeTakeFirstOrThrow();
     res.json({
       import_id: row.id,
       status: row.status,
       count: row.count,
       workflows_started: row.workflows_started,
-      events_dispatched: row.events_dispatched,
+      events_dispatched: Number(dispatched.n),
       created_at: iso(row.created_at),
       committed_at: iso(row.committed_at),
       completed_at: iso(row.completed_at),

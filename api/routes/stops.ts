@@ -1,5 +1,6 @@
 /** Stops: create, list, read, patch, history, and lifecycle moves (each a Workflow Update). */
 import { WithStartWorkflowOperation } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { type Request, Router } from 'express';
 import { sql } from 'kysely';
 import { assignmentProblem } from '../../common/drivers/assignment';
@@ -10,8 +11,10 @@ import { ACTION_SCHEMAS, stopCreateSchema, stopListQuerySchema, stopPatchSchema 
 import { STOP_FAILURES } from '../../common/stops/failures';
 import { actionPath, isTerminal, TRANSITION_ACTIONS } from '../../common/stops/lifecycle';
 import { toStopResource } from '../../common/stops/resource';
-import { stopWorkflowId, stopWorkflowOptions } from '../../common/temporal/stop-workflows';
-import { createStopUpdate, patchStopUpdate, stopLifecycleWorkflow, stopTransitionUpdates } from '../../workflows/stop-lifecycle';
+import { stopWorkflowOptions } from '../../common/temporal/stop-workflows';
+import { insertNewStops } from '../../common/stops/insert';
+import type { StopRow } from '../../common/db/schema';
+import { patchStopUpdate, stopLifecycleWorkflow, stopTransitionUpdates } from '../../workflows/stop-lifecycle';
 import type { ApiContext } from '../context';
 import { ApiError, conflict, notFound } from '../errors';
 import { authOf, requireScope } from '../middleware/auth';
@@ -56,22 +59,41 @@ export function stopRoutes(ctx: ApiContext): Router {
     }
   };
 
+  /**
+   * A stop is created in one transaction (row, history, `stop.created` event, its deliveries);
+   * the outbox relay starts its lifecycle workflow right after commit. The request never waits
+   * on Temporal, the same way an import of one.
+   */
+  /**
+   * Sends a change to the stop's workflow, starting it if the relay has not yet (a move right
+   * after the create); the workflow then reads the committed stop before applying the change.
+   */
+  const sendUpdate = <Arg, Ret>(stop: StopRow, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> =>
+    temporal.workflow.executeUpdateWithStart(update, {
+      args: [arg],
+      startWorkflowOperation: new WithStartWorkflowOperation(stopLifecycleWorkflow, stopWorkflowOptions(config.taskQueue, { tenantId: stop.tenant_id, stopId: stop.id })),
+    });
+
   router.post('/stops', write, async (req, res) => {
     const { tenantId } = authOf(req);
     const data = parseBody(stopCreateSchema, req);
-    // With an Idempotency-Key the id is derived from it: a retry after a crash joins the same
-    // workflow, and the stop it finds holding its external_ref is its own, not a conflict.
+    // With an Idempotency-Key the id is derived from it: a retry after a crash finds the stop the
+    // first request committed, and the external_ref it holds is its own, not a conflict.
     const stopId = req.idempotencyKey ? deterministicId('stop', tenantId, req.idempotencyKey) : newId('stop');
     await assertRefFree(tenantId, data.external_ref, stopId);
-    const stop = await runUpdate(stopId, 'pending', () =>
-      temporal.workflow.executeUpdateWithStart(createStopUpdate, {
-        startWorkflowOperation: new WithStartWorkflowOperation(
-          stopLifecycleWorkflow,
-          stopWorkflowOptions(config.taskQueue, { tenantId, stopId, source: 'api', create: data }),
-        ),
-      }),
-    );
-    res.status(201).location(`/v1/stops/${stop.id}`).json(stop);
+    let row: StopRow | undefined;
+    try {
+      row = await db.transaction().execute(async (trx) => {
+        const [inserted] = await insertNewStops(trx, tenantId, [{ id: stopId, data }], { source: 'api' });
+        return inserted ?? trx.selectFrom('stops').selectAll().where('id', '=', stopId).where('tenant_id', '=', tenantId).executeTakeFirst();
+      });
+    } catch (err) {
+      // Another request took the external_ref between the check above and this insert.
+      if ((err as { constraint?: string }).constraint === 'stops_tenant_external_ref_key') await assertRefFree(tenantId, data.external_ref, stopId);
+      throw err;
+    }
+    if (!row) throw conflict('the stop id derived from this Idempotency-Key belongs to another request', {});
+    res.status(201).location(`/v1/stops/${row.id}`).json(toStopResource(row));
   });
 
   router.get('/stops', read, async (req, res) => {
@@ -115,9 +137,7 @@ export function stopRoutes(ctx: ApiContext): Router {
       throw new ApiError(409, 'conflict', `stop ${stop.id} is ${stop.status} and can no longer change`, { current_status: stop.status });
     }
     await assertRefFree(stop.tenant_id, patch.external_ref, stop.id);
-    const updated = await runUpdate(stop.id, stop.status, () =>
-      temporal.workflow.getHandle(stopWorkflowId(stop.id)).executeUpdate(patchStopUpdate, { args: [patch] }),
-    );
+    const updated = await runUpdate(stop.id, stop.status, () => sendUpdate(stop, patchStopUpdate, patch));
     res.json(updated);
   });
 
@@ -139,9 +159,8 @@ export function stopRoutes(ctx: ApiContext): Router {
           throw new ApiError(status, status === 409 ? 'conflict' : 'validation_error', problem.message, problem.details);
         }
       }
-      const handle = temporal.workflow.getHandle(stopWorkflowId(stop.id));
       const update = stopTransitionUpdates[action] as typeof stopTransitionUpdates.pick_up;
-      const updated = await runUpdate(stop.id, stop.status, () => handle.executeUpdate(update, { args: [payload as never] }));
+      const updated = await runUpdate(stop.id, stop.status, () => sendUpdate(stop, update, payload as never));
       res.json(updated);
     });
   }

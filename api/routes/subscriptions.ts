@@ -3,17 +3,14 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { sql } from 'kysely';
 import { appendEvents } from '../../common/events/append';
-import { eventWorkflowId } from '../../common/events/dispatch';
 import { newId } from '../../common/ids';
 import { subscriptionCreateSchema, subscriptionEventsSchema, subscriptionIdSchema, subscriptionPatchSchema } from '../../common/schemas/webhooks';
-import { SA } from '../../common/temporal/search-attributes';
 import { deliveryIdFor, PROFILES, type ProviderName } from '../../common/webhooks/profiles';
 import { toSubscriptionResource } from '../../common/webhooks/resource';
 import { sampleStop } from '../../common/webhooks/sample';
 import { generateSecret, SecretBox } from '../../common/webhooks/secrets';
 import { stopSubscriptionDeliveries } from '../../common/webhooks/subscription-stop';
 import { checkWebhookUrl, UrlPolicyError } from '../../common/webhooks/url-policy';
-import { deliverEventWorkflow } from '../../workflows/deliver-event';
 import type { ApiContext } from '../context';
 import { ApiError, badRequest, notFound, validationError } from '../errors';
 import { authOf, requireScope } from '../middleware/auth';
@@ -167,18 +164,10 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
     if (!sub.is_active) throw badRequest('the subscription is disabled; re-enable it first', { field: 'is_active', value: false });
     const eventId = newId('evt');
     const now = new Date().toISOString();
+    // Planned for this subscription only; the outbox relay starts its delivery once committed.
     await db.transaction().execute((trx) =>
-      appendEvents(trx, sub.tenant_id, [{ id: eventId, type: 'test', subjectType: 'test', subjectId: sub.id, payload: sampleStop(now) }]),
+      appendEvents(trx, sub.tenant_id, [{ id: eventId, type: 'test', subjectType: 'test', subjectId: sub.id, payload: sampleStop(now) }], { onlySubscriptionId: sub.id }),
     );
-    await temporal.workflow.start(deliverEventWorkflow, {
-      workflowId: eventWorkflowId(eventId),
-      taskQueue: config.taskQueue,
-      args: [{ tenantId: sub.tenant_id, eventId, onlySubscriptionId: sub.id }],
-      typedSearchAttributes: [
-        { key: SA.TenantId, value: sub.tenant_id },
-        { key: SA.EventType, value: 'test' },
-      ],
-    });
     const testName = PROFILES[sub.provider as ProviderName].names.test?.[0];
     res.status(202).json({
       event_id: eventId,

@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002_stops_drivers_events';
 import * as m0003 from './migrations/0003_webhooks';
 import * as m0004 from './migrations/0004_imports_idempotency';
 import * as m0005 from './migrations/0005_rate_limits';
+import * as m0006 from './migrations/0006_lifecycle_outbox';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0003_webhooks': m0003,
   '0004_imports_idempotency': m0004,
   '0005_rate_limits': m0005,
+  '0006_lifecycle_outbox': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

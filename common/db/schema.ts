@@ -83,6 +83,8 @@ export interface StopsTable {
   failure: Json<Record<string, unknown> | null>;
   cancellation: Json<Record<string, unknown> | null>;
   import_id: string | null;
+  /** Null until the outbox relay (or the import) started the stop's lifecycle workflow. */
+  lifecycle_started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -182,7 +184,6 @@ export interface ImportsTable {
   status: 'committed' | 'starting' | 'completed';
   count: number;
   workflows_started: ColumnType<number, number | undefined, number>;
-  events_dispatched: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
   committed_at: Timestamp | null;
   completed_at: Timestamp | null;

@@ -1,10 +1,13 @@
 /**
- * Appends events inside the caller's transaction. Positions come from the tenant's counter row,
- * taken last so the row lock is held only until commit: positions follow commit order, which
- * is what lets a polling cursor never skip an event.
+ * Appends events inside the caller's transaction, with their webhook deliveries planned.
+ * Positions come from the tenant's counter row, taken as late as possible so the row lock is
+ * held only until commit: positions follow commit order, which is what lets a polling cursor
+ * never skip an event.
  */
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema';
+import { deliveriesFor } from '../webhooks/plan';
+import { notifyOutbox } from './outbox';
 
 export const EVENT_RETENTION_DAYS = 7;
 
@@ -18,8 +21,19 @@ export interface NewEvent {
   payload: Record<string, unknown>;
 }
 
-export async function appendEvents(trx: Transaction<Database>, tenantId: string, events: readonly NewEvent[]): Promise<void> {
+/**
+ * An event with deliveries stays undispatched until the outbox relay started its delivery
+ * workflow (woken by the NOTIFY sent at commit); one without is dispatched as it is written.
+ */
+export async function appendEvents(
+  trx: Transaction<Database>,
+  tenantId: string,
+  events: readonly NewEvent[],
+  opts: { onlySubscriptionId?: string } = {},
+): Promise<void> {
   if (events.length === 0) return;
+  const deliveries = await deliveriesFor(trx, tenantId, events, opts.onlySubscriptionId);
+  const delivered = new Set(deliveries.map((d) => d.event_id));
   const counter = await trx
     .updateTable('tenants')
     .set({ event_position: sql`event_position + ${events.length}` })
@@ -41,8 +55,15 @@ export async function appendEvents(trx: Transaction<Database>, tenantId: string,
         previous_status: e.previousStatus ?? null,
         payload: JSON.stringify(e.payload),
         expires_at: sql<Date>`now() + make_interval(days => ${EVENT_RETENTION_DAYS})`,
+        dispatched_at: delivered.has(e.id) ? null : sql<Date>`now()`,
       })),
     )
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
+  if (deliveries.length === 0) return;
+  // Postgres caps the parameters of one statement; 5,000 rows of 8 columns stay well inside.
+  for (let i = 0; i < deliveries.length; i += 5_000) {
+    await trx.insertInto('webhook_deliveries').values(deliveries.slice(i, i + 5_000)).onConflict((oc) => oc.column('id').doNothing()).execute();
+  }
+  await notifyOutbox(trx);
 }

@@ -1,4 +1,4 @@
-/** How a stop's lifecycle workflow is started, the same from the API and from a bulk import. */
+/** How a stop's lifecycle workflow is started: by the outbox relay, an import, or a move's Update-with-Start. */
 import type { WorkflowStartOptions } from '@temporalio/client';
 import type { stopLifecycleWorkflow, StopWorkflowInput } from '../../workflows/stop-lifecycle';
 import { SA } from './search-attributes';
@@ -13,8 +13,10 @@ export function stopWorkflowOptions(
     workflowId: stopWorkflowId(input.stopId),
     taskQueue,
     args: [input],
-    // A retried start (a replayed request, a re-run import step) joins the running workflow.
+    // A second start (the relay and a move racing, a re-run import step) joins the running
+    // workflow; a finished one is never started again, as its stop can no longer change.
     workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
     typedSearchAttributes: [
       { key: SA.TenantId, value: input.tenantId },
       { key: SA.StopId, value: input.stopId },

@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connect';
-import { eventWorkflowId } from '../events/dispatch';
+import { eventWorkflowId } from '../events/outbox';
 
 export async function stopSubscriptionDeliveries(db: Db, temporal: Client, subscriptionId: string): Promise<number> {
   const open = await db
