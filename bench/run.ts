@@ -60,6 +60,25 @@ async function driveLifecycles(h: Harness, stops: number, concurrency: number, d
   return { events, ms: Date.now() - started };
 }
 
+/**
+ * Waits until the hub has caught up: every stop's workflow started, every event handed to
+ * delivery, no delivery still pending. Each phase then measures itself, not the one before.
+ */
+async function settle(h: Harness): Promise<number> {
+  const started = Date.now();
+  const db = h.services.database.db;
+  while (Date.now() - started < PHASE_DEADLINE_MS) {
+    const [stops, events, deliveries] = await Promise.all([
+      db.selectFrom('stops').select((eb) => eb.fn.countAll<string>().as('n')).where('lifecycle_started_at', 'is', null).executeTakeFirstOrThrow(),
+      db.selectFrom('events').select((eb) => eb.fn.countAll<string>().as('n')).where('dispatched_at', 'is', null).executeTakeFirstOrThrow(),
+      db.selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow(),
+    ]);
+    if (Number(stops.n) + Number(events.n) + Number(deliveries.n) === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return Date.now() - started;
+}
+
 async function waitForDeliveries(receiver: CountingReceiver, expected: number): Promise<number> {
   const started = Date.now();
   while (receiver.deliveries < expected && Date.now() - started < PHASE_DEADLINE_MS) await new Promise((r) => setTimeout(r, 100));
@@ -85,21 +104,38 @@ async function deliveryPhase(h: Harness, receiver: CountingReceiver, fanout: num
   await clearSubscriptions(h, subs);
 }
 
-/** 20 events/s for 15 s with one subscription: the latency a quiet hub gives. */
-async function pacedPhase(h: Harness, receiver: CountingReceiver): Promise<void> {
+const MOVES = [['assign', 'driver'], ['pick-up'], ['depart'], ['complete']] as const;
+
+/**
+ * 20 events/s for 15 s with one subscription: the latency a hub under steady load gives. The
+ * rate is open-loop (one request every 50 ms, whatever the answers take) and the mix is what a
+ * delivery day looks like: each stop is created, then assigned, picked up, departed, completed.
+ */
+async function pacedPhase(h: Harness, receiver: CountingReceiver, driverId: string): Promise<void> {
   receiver.reset();
   const subs = await subscribe(h, receiver, 1);
   say('paced: 20 events/s for 15 s ...');
+  const ready: { id: string; step: number }[] = [];
+  const inflight: Promise<void>[] = [];
+  let events = 0;
   const end = Date.now() + 15_000;
-  let sent = 0;
-  while (Date.now() < end) {
-    const tick = Date.now();
-    await Promise.all(Array.from({ length: 2 }, () => call(h, 'POST', '/v1/stops', { address: 'Pikk 19, Tallinn, Estonia' })));
-    sent += 2;
-    await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - tick))));
+  for (let tick = Date.now(); tick < end; tick += 50) {
+    await new Promise((r) => setTimeout(r, Math.max(0, tick - Date.now())));
+    const stop = ready.shift();
+    const request = stop
+      ? call(h, 'POST', `/v1/stops/${stop.id}/${MOVES[stop.step]![0]}`, MOVES[stop.step]![1] ? { driver_id: driverId } : undefined).then((res) => {
+          if (res.status === 200 && stop.step + 1 < MOVES.length) ready.push({ id: stop.id, step: stop.step + 1 });
+          return res.status;
+        })
+      : call(h, 'POST', '/v1/stops', { address: 'Pikk 19, Tallinn, Estonia' }).then((res) => {
+          ready.push({ id: res.body.id, step: 0 });
+          return res.status;
+        });
+    inflight.push(request.then((status) => void (status < 300 && events++)));
   }
-  await waitForDeliveries(receiver, sent);
-  record('paced 20 ev/s: delivered', `${receiver.deliveries}/${sent}`);
+  await Promise.all(inflight);
+  await waitForDeliveries(receiver, events);
+  record('paced 20 ev/s: delivered', `${receiver.deliveries}/${events}`);
   for (const p of [50, 95, 99]) record(`paced 20 ev/s: commit→receiver p${p}`, percentile(receiver.latenciesMs, p), 'ms');
   await clearSubscriptions(h, subs);
 }
@@ -134,25 +170,48 @@ async function ceilingPhase(receiver: CountingReceiver): Promise<number> {
   return best;
 }
 
+/** `POST /v1/stops` for 5 s from `connections` keep-alive connections. */
+function loadCreates(h: Harness, connections: number): Promise<autocannon.Result> {
+  return autocannon({
+    url: `${h.apiUrl}/v1/stops`,
+    method: 'POST',
+    connections,
+    duration: 5,
+    headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ address: 'Pikk 19, Tallinn, Estonia', customer_name: 'Bench' }),
+  });
+}
+
 async function apiPhase(h: Harness): Promise<void> {
   for (const connections of [1, 10, 50]) {
+    await settle(h);
     say(`autocannon POST /v1/stops, ${connections} connections ...`);
-    const result = await autocannon({
-      url: `${h.apiUrl}/v1/stops`,
-      method: 'POST',
-      connections,
-      duration: 8,
-      headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ address: 'Pikk 19, Tallinn, Estonia', customer_name: 'Bench' }),
-    });
+    const result = await loadCreates(h, connections);
     const label = `POST /v1/stops x${connections}`;
     record(`${label}: requests/s`, result.requests.average);
     record(`${label}: p50 / p99`, `${result.latency.p50} / ${result.latency.p99} ms`);
     record(`${label}: errors (non-2xx)`, result.errors + result.non2xx);
+    // The 201s come before the workflows: how long the relay needed to start them all.
+    record(`${label}: every lifecycle workflow started`, `${((await settle(h)) / 1000).toFixed(1)} s after the last 201`);
   }
 }
 
+/**
+ * The API's own ceiling: the worker stopped, so no workflow starts compete for the two cores.
+ * (Last: the stops it creates wait for the next worker, which this run never starts.)
+ */
+async function apiAlonePhase(h: Harness): Promise<void> {
+  await settle(h);
+  await h.worker.stop();
+  say('autocannon POST /v1/stops, 10 connections, worker stopped ...');
+  const result = await loadCreates(h, 10);
+  record('POST /v1/stops x10, worker stopped: requests/s', result.requests.average);
+  record('POST /v1/stops x10, worker stopped: p50 / p99', `${result.latency.p50} / ${result.latency.p99} ms`);
+  record('POST /v1/stops x10, worker stopped: errors (non-2xx)', result.errors + result.non2xx);
+}
+
 async function bulkPhase(h: Harness): Promise<void> {
+  await settle(h);
   say('bulk import of 500 stops ...');
   const items = Array.from({ length: 500 }, (_, i) => ({ address: 'Pikk 19, Tallinn, Estonia', external_ref: `bench-bulk-${Date.now()}-${i}` }));
   const started = Date.now();
@@ -176,8 +235,10 @@ async function main(): Promise<void> {
   try {
     const driver = (await call(h, 'POST', '/v1/drivers', { name: 'Bench driver' })).body;
     await call(h, 'POST', `/v1/drivers/${driver.id}/online`);
-    await pacedPhase(h, receiver);
+    await pacedPhase(h, receiver, driver.id);
+    await settle(h);
     await deliveryPhase(h, receiver, 1, driver.id);
+    await settle(h);
     await deliveryPhase(h, receiver, FANOUT, driver.id);
     const ceiling = await ceilingPhase(receiver);
     const hubRate = Number(results[`fan-out ${FANOUT}: deliveries per second`] ?? 0);
@@ -186,6 +247,7 @@ async function main(): Promise<void> {
     await bulkPhase(h);
     record('peak RSS: api', h.api.peakRssMb(), 'MB');
     record('peak RSS: worker', h.worker.peakRssMb(), 'MB');
+    await apiAlonePhase(h);
     record('bench wall time', (Date.now() - benchStarted) / 1000, 's');
   } finally {
     await receiver.stop();

@@ -1,21 +1,23 @@
 /**
  * Runs beside the worker: starts the workflows of whatever was just committed (see
  * common/events/outbox.ts). It wakes on the outbox's NOTIFY, and polls once a second as well, so
- * a notification lost while Postgres was away only delays a start. Every worker runs one; row
- * locks with SKIP LOCKED keep them from taking the same rows.
+ * a notification lost while Postgres was away only delays a start. Every worker runs one; two
+ * relays that pick the same rows only repeat a start, which Temporal refuses by workflow id.
  */
 import { Client as PgClient } from 'pg';
 import type { Logger } from '../common/logger';
 import { OUTBOX_CHANNEL, relayOutbox, type RelayTarget } from '../common/events/outbox';
 
 const BATCH = 100;
+/** One pass at a time per worker (measured: more passes only competed for the same CPU). */
+const PASSES = 1;
 const POLL_MS = 1_000;
 const RECONNECT_MS = 2_000;
 
 export class OutboxRelay {
   private listener: PgClient | undefined;
   private timers = new Set<NodeJS.Timeout>();
-  private running: Promise<void> | undefined;
+  private running = new Set<Promise<void>>();
   private again = false;
   private stopped = false;
 
@@ -37,23 +39,24 @@ export class OutboxRelay {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     await this.listener?.end().catch(() => undefined);
-    await this.running;
+    await Promise.all(this.running);
   }
 
-  /** Runs a pass now, or right after the one under way. */
+  /** Runs a pass now, or as soon as one of those under way ends. */
   wake(): void {
     if (this.stopped) return;
-    if (this.running) {
+    if (this.running.size >= PASSES) {
       this.again = true;
       return;
     }
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
+    const pass: Promise<void> = this.drain().finally(() => {
+      this.running.delete(pass);
       if (this.again) {
         this.again = false;
         this.wake();
       }
     });
+    this.running.add(pass);
   }
 
   private async drain(): Promise<void> {

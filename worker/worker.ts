@@ -36,13 +36,12 @@ export async function createHubWorker(opts: HubWorkerOptions): Promise<Worker> {
 }
 
 /**
- * The outbox relay of this worker. Its client shares the worker's connection, so the server can
- * hand each new workflow's first task straight back to this worker (eager start: no task-queue
- * round trip).
+ * The outbox relay of this worker, on the worker's own connection. (Eager workflow start on that
+ * connection was measured slower here: commit→receiver p95 4.9 s instead of 0.7 s at 20 events/s.)
  */
 export function startOutboxRelay(opts: { connection: NativeConnection; db: Db; config: HubConfig; databaseUrl: string; logger: Logger }): OutboxRelay {
   const temporal = new Client({ connection: opts.connection, namespace: opts.config.temporal.namespace });
-  const relay = new OutboxRelay({ db: opts.db, temporal, taskQueue: opts.config.taskQueue, eager: true }, opts.databaseUrl, opts.logger);
+  const relay = new OutboxRelay({ db: opts.db, temporal, taskQueue: opts.config.taskQueue }, opts.databaseUrl, opts.logger);
   relay.start();
   return relay;
 }

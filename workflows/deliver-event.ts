@@ -16,21 +16,21 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { AttemptResult } from '../activities/webhooks';
+import type { AttemptArgs, AttemptResult } from '../activities/webhooks';
 import type { PlannedDelivery } from '../common/webhooks/plan';
 import { SA } from '../common/temporal/search-attributes';
 
 /**
- * Planning, recording and the HTTP try run as local activities, inside the workflow task: an
- * event with one subscription is delivered in a single round trip to the server. A worker crash
- * in the middle of a try re-runs it on replay (same message id, so receivers can deduplicate);
- * a try already recorded is never sent again.
+ * The HTTP tries and their recording run as local activities, inside the workflow task: an
+ * event's first tries to all its subscriptions go out in the workflow's first task, as one batch
+ * with one write. A worker crash in the middle of a try re-runs it on replay (same message id,
+ * so receivers can deduplicate); a try already recorded is never sent again.
  */
 const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
-/** The HTTP try: exactly one attempt per call. Its own timeout is the dialect's (at most 15 s). */
+/** HTTP tries: exactly one attempt per call, never retried. Each POST's timeout is the dialect's (at most 15 s). */
 const http = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 1 } });
 
 export interface DeliverEventInput {
@@ -55,41 +55,60 @@ export const deliveryStateQuery = defineQuery<Record<string, { status: string; a
 export async function deliverEventWorkflow(input: DeliverEventInput): Promise<Record<string, string>> {
   const scopes = new Map<string, CancellationScope>();
   const subscriptionOf = new Map<string, string>();
+  const stoppedSubscriptions = new Set<string>();
   const state: Record<string, { status: string; attempts: number }> = {};
   const running = new Set<string>();
   const retryQueue: string[] = [];
 
   setHandler(deliveryStateQuery, () => state);
   setHandler(subscriptionStoppedSignal, (subscriptionId) => {
+    stoppedSubscriptions.add(subscriptionId);
     for (const [deliveryId, sub] of subscriptionOf) if (sub === subscriptionId) scopes.get(deliveryId)?.cancel();
   });
   setHandler(retryDeliverySignal, (deliveryId) => {
     retryQueue.push(deliveryId);
   });
 
-  const runDelivery = async (p: PlannedDelivery): Promise<void> => {
+  const argsFor = (p: PlannedDelivery, attempt: number): AttemptArgs => {
+    const nth = attempt - p.attemptsMade; // 1-based within this series of tries
+    return {
+      deliveryId: p.deliveryId,
+      attempt,
+      maxAttempts: p.maxAttempts,
+      nextDelaySeconds: attempt < p.maxAttempts ? (p.delaysSeconds[nth - 1] ?? null) : null,
+      maxDelaySeconds: Math.max(0, ...p.delaysSeconds),
+    };
+  };
+
+  /** One batch of tries; a batch lost with its activity is recorded as failed tries. */
+  const send = async (tries: AttemptArgs[]): Promise<AttemptResult[]> => {
+    try {
+      return await http.attemptDeliveries({ tries });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const reason = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : String(err);
+      return db.recordLostAttempts({ tries, error: `try lost before it was recorded: ${reason}` });
+    }
+  };
+
+  /** A delivery's series of tries, from its first result (given, or made here) through its retries. */
+  const runDelivery = async (p: PlannedDelivery, first?: AttemptResult): Promise<void> => {
     const scope = new CancellationScope();
     scopes.set(p.deliveryId, scope);
     subscriptionOf.set(p.deliveryId, p.subscriptionId);
     running.add(p.deliveryId);
     state[p.deliveryId] = { status: 'retrying', attempts: p.attemptsMade };
+    if (stoppedSubscriptions.has(p.subscriptionId)) scope.cancel();
     try {
       await scope.run(async () => {
-        for (let attempt = p.attemptsMade + 1; attempt <= p.maxAttempts; attempt++) {
-          const nth = attempt - p.attemptsMade; // 1-based within this series of tries
-          const nextDelaySeconds = attempt < p.maxAttempts ? (p.delaysSeconds[nth - 1] ?? null) : null;
-          const args = { deliveryId: p.deliveryId, attempt, maxAttempts: p.maxAttempts, nextDelaySeconds, maxDelaySeconds: Math.max(0, ...p.delaysSeconds) };
-          let result: AttemptResult;
-          try {
-            result = await http.attemptDelivery(args);
-          } catch (err) {
-            if (isCancellation(err)) throw err;
-            const reason = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : String(err);
-            result = await db.recordLostAttempt({ ...args, error: `try lost before it was recorded: ${reason}` });
-          }
+        let attempt = p.attemptsMade + 1;
+        let result = first ?? (await send([argsFor(p, attempt)]))[0]!;
+        for (;;) {
           state[p.deliveryId] = { status: result.status, attempts: attempt };
-          if (result.status !== 'retrying') return;
+          if (result.status !== 'retrying' || attempt >= p.maxAttempts) return;
           await sleep(result.waitSeconds * 1000);
+          attempt++;
+          result = (await send([argsFor(p, attempt)]))[0]!;
         }
       });
     } catch (err) {
@@ -114,7 +133,9 @@ export async function deliverEventWorkflow(input: DeliverEventInput): Promise<Re
       ]);
     }
   }
-  const all: Promise<void>[] = deliveries.map(runDelivery);
+  // Every subscription's first try goes out together: one local activity, one write.
+  const firsts = deliveries.length ? await send(deliveries.map((p) => argsFor(p, p.attemptsMade + 1))) : [];
+  const all: Promise<void>[] = deliveries.map((p, i) => runDelivery(p, firsts[i]));
 
   // Manual retries of failed deliveries arrive as signals (with signal-with-start once this run ended).
   for (;;) {

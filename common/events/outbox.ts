@@ -24,8 +24,6 @@ export interface RelayTarget {
   db: Kysely<Database>;
   temporal: Client;
   taskQueue: string;
-  /** Ask the server to hand the first workflow task straight to this process's worker. */
-  eager?: boolean;
 }
 
 export interface RelayOptions {
@@ -66,7 +64,6 @@ function startDeliveryWorkflow(
       taskQueue: target.taskQueue,
       args: [{ tenantId: event.tenant_id, eventId: event.id, deliveries }],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      requestEagerStart: target.eager,
       typedSearchAttributes: [
         { key: SA.TenantId, value: event.tenant_id },
         { key: SA.EventType, value: event.type },
@@ -79,64 +76,58 @@ function startDeliveryWorkflow(
 
 const olderThan = (seconds: number | undefined) => sql<Date>`now() - make_interval(secs => ${seconds ?? 0})`;
 
-/** Starts the delivery workflows of up to `limit` undispatched events; returns how many it took. */
+/**
+ * Starts the delivery workflows of up to `limit` undispatched events; returns how many it took.
+ * No transaction is held across the starts: two relays that read the same rows only repeat a
+ * start, which Temporal refuses by id.
+ */
 async function relayEvents(target: RelayTarget, opts: RelayOptions): Promise<number> {
-  return target.db.transaction().execute(async (trx) => {
-    const events = await trx
-      .selectFrom('events')
-      .select(['id', 'tenant_id', 'type'])
-      .where('dispatched_at', 'is', null)
-      .where('created_at', '<=', olderThan(opts.olderThanSeconds))
-      .orderBy('created_at')
-      .limit(opts.limit)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    if (events.length === 0) return 0;
-    const open = await openDeliveries(trx, { eventIds: events.map((e) => e.id) });
-    const byEvent = new Map<string, PlannedDelivery[]>();
-    for (const { eventId, ...d } of open) byEvent.set(eventId, [...(byEvent.get(eventId) ?? []), d]);
-    await inParallel(events, START_CONCURRENCY, async (event) => {
-      const deliveries = byEvent.get(event.id) ?? [];
-      if (deliveries.length) await startDeliveryWorkflow(target, event, deliveries);
-    });
-    await trx.updateTable('events').set({ dispatched_at: sql`now()` }).where('id', 'in', events.map((e) => e.id)).execute();
-    return events.length;
+  const { db } = target;
+  const events = await db
+    .selectFrom('events')
+    .select(['id', 'tenant_id', 'type'])
+    .where('dispatched_at', 'is', null)
+    .where('created_at', '<=', olderThan(opts.olderThanSeconds))
+    .orderBy('created_at')
+    .limit(opts.limit)
+    .execute();
+  if (events.length === 0) return 0;
+  const byEvent = new Map<string, PlannedDelivery[]>();
+  for (const { eventId, ...d } of await openDeliveries(db, { eventIds: events.map((e) => e.id) })) {
+    byEvent.set(eventId, [...(byEvent.get(eventId) ?? []), d]);
+  }
+  await inParallel(events, START_CONCURRENCY, async (event) => {
+    const deliveries = byEvent.get(event.id) ?? [];
+    if (deliveries.length) await startDeliveryWorkflow(target, event, deliveries);
   });
+  await db.updateTable('events').set({ dispatched_at: sql`now()` }).where('id', 'in', events.map((e) => e.id)).where('dispatched_at', 'is', null).execute();
+  return events.length;
 }
 
-/** Starts the lifecycle workflows of up to `limit` stops created through the API. */
+/** Starts the lifecycle workflows of up to `limit` stops created through the API (same rules). */
 async function relayStops(target: RelayTarget, opts: RelayOptions): Promise<number> {
-  return target.db.transaction().execute(async (trx) => {
-    // Imported stops are started by their import's own workflow.
-    const stops = await trx
-      .selectFrom('stops')
-      .select(['id', 'tenant_id'])
-      .where('lifecycle_started_at', 'is', null)
-      .where('import_id', 'is', null)
-      .where('created_at', '<=', olderThan(opts.olderThanSeconds))
-      .orderBy('created_at')
-      .limit(opts.limit)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    if (stops.length === 0) return 0;
-    await inParallel(stops, START_CONCURRENCY, (stop) =>
-      startOnce(() =>
-        target.temporal.workflow.start('stopLifecycleWorkflow', {
-          ...stopWorkflowOptions(target.taskQueue, { tenantId: stop.tenant_id, stopId: stop.id }),
-          requestEagerStart: target.eager,
-        }),
-      ),
-    );
-    await trx.updateTable('stops').set({ lifecycle_started_at: sql`now()` }).where('id', 'in', stops.map((s) => s.id)).execute();
-    return stops.length;
-  });
+  const { db } = target;
+  // Imported stops are started by their import's own workflow.
+  const stops = await db
+    .selectFrom('stops')
+    .select(['id', 'tenant_id'])
+    .where('lifecycle_started_at', 'is', null)
+    .where('import_id', 'is', null)
+    .where('created_at', '<=', olderThan(opts.olderThanSeconds))
+    .orderBy('created_at')
+    .limit(opts.limit)
+    .execute();
+  if (stops.length === 0) return 0;
+  await inParallel(stops, START_CONCURRENCY, (stop) =>
+    startOnce(() => target.temporal.workflow.start('stopLifecycleWorkflow', stopWorkflowOptions(target.taskQueue, { tenantId: stop.tenant_id, stopId: stop.id }))),
+  );
+  await db.updateTable('stops').set({ lifecycle_started_at: sql`now()` }).where('id', 'in', stops.map((s) => s.id)).where('lifecycle_started_at', 'is', null).execute();
+  return stops.length;
 }
 
-/** One pass over both outboxes: lifecycles first, so a stop's workflow exists before its events go out. */
+/** One pass over both outboxes, side by side (a stop's workflow and its created event do not wait on each other). */
 export async function relayOutbox(target: RelayTarget, opts: RelayOptions): Promise<{ stops: number; events: number }> {
-  const stops = await relayStops(target, opts);
   const events = await relayEvents(target, opts);
+  const stops = await relayStops(target, opts);
   return { stops, events };
 }
