@@ -61,15 +61,20 @@ async function driveLifecycles(h: Harness, stops: number, concurrency: number, d
 }
 
 /**
- * Waits until the hub has caught up: every stop's workflow started, every event handed to
- * delivery, no delivery still pending. Each phase then measures itself, not the one before.
+ * Waits until the hub has caught up: every stop's workflow started and through its first task
+ * (the stop is geocoded), every event handed to delivery, no delivery still pending. Each phase
+ * then measures itself, not the one before.
  */
 async function settle(h: Harness): Promise<number> {
   const started = Date.now();
   const db = h.services.database.db;
   while (Date.now() - started < PHASE_DEADLINE_MS) {
     const [stops, events, deliveries] = await Promise.all([
-      db.selectFrom('stops').select((eb) => eb.fn.countAll<string>().as('n')).where('lifecycle_started_at', 'is', null).executeTakeFirstOrThrow(),
+      db
+        .selectFrom('stops')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where((eb) => eb.or([eb('lifecycle_started_at', 'is', null), eb('geocoded', 'is', null)]))
+        .executeTakeFirstOrThrow(),
       db.selectFrom('events').select((eb) => eb.fn.countAll<string>().as('n')).where('dispatched_at', 'is', null).executeTakeFirstOrThrow(),
       db.selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow(),
     ]);
