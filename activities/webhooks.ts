@@ -4,7 +4,7 @@
  */
 import { sql } from 'kysely';
 import type { DeliveryStatus } from '../common/db/schema';
-import { relayOutbox } from '../common/events/outbox';
+import { relayOutbox, resumeStrandedDeliveries } from '../common/events/outbox';
 import { postOnce, type AttemptOutcome } from '../common/webhooks/http-attempt';
 import { type CanonicalEvent, messageIdFor, PROFILES, type ProviderName } from '../common/webhooks/profiles';
 import { openDeliveries, type PlannedDelivery } from '../common/webhooks/plan';
@@ -50,6 +50,8 @@ interface Tried {
 }
 
 const DEADLOCK = '40P01';
+/** A retry this late has no workflow waiting for it (tries run within seconds of their time). */
+const STRANDED_AFTER_SECONDS = 120;
 
 export function webhookActivities({ db, temporal, config, logger }: ActivityDeps) {
   const box = new SecretBox(config.secretKey);
@@ -266,11 +268,16 @@ export function webhookActivities({ db, temporal, config, logger }: ActivityDeps
       await db.updateTable('webhook_deliveries').set({ status: 'cancelled', next_retry_at: null }).where('id', '=', input.deliveryId).where('status', 'in', ['pending', 'retrying']).execute();
     },
 
-    /** Outbox sweep: whatever the live relay left behind (a crash between commit and start) starts now. */
+    /**
+     * Outbox sweep: whatever the live relay left behind (a crash between commit and start) starts
+     * now, and deliveries whose retry is long overdue are handed back to their workflow.
+     */
     async dispatchPendingEvents(input: { olderThanSeconds: number; limit: number }): Promise<number> {
-      const relayed = await relayOutbox({ db, temporal, taskQueue: config.taskQueue }, input);
-      const count = relayed.stops + relayed.events;
-      if (count) logger.info(relayed, 'outbox sweep started workflows');
+      const target = { db, temporal, taskQueue: config.taskQueue };
+      const relayed = await relayOutbox(target, input);
+      const resumed = await resumeStrandedDeliveries(target, { overdueSeconds: STRANDED_AFTER_SECONDS, limit: input.limit });
+      const count = relayed.stops + relayed.events + resumed;
+      if (count) logger.info({ ...relayed, resumed }, 'outbox sweep started workflows');
       return count;
     },
 

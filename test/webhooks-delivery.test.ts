@@ -128,6 +128,25 @@ test('manual retry: only a failed delivery, which then gets a new series of trie
   expect(notFailed.body.error.code).toBe('delivery_not_retryable');
 });
 
+test('a manual retry whose signal was lost is resumed by the sweep once it is overdue', async () => {
+  const { t, sub, path } = await subscribed({ retry_schedule: [1] });
+  receiver.on(path, failTimes(2));
+  await createStop(hub, t.key);
+  const failed = await deliveryOnce(t, sub.id, (x) => x.status === 'failed');
+  // What the retry route writes before its signal, with the signal never sent (the API died),
+  // and the retry's time long past.
+  await hub.db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'retrying', max_attempts: sql`attempt_count + 2`, next_retry_at: sql`now() - interval '10 minutes'`, failed_at: null })
+    .where('id', '=', failed.id)
+    .execute();
+  const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `sweep-${failed.id}` });
+  expect(swept).toBeGreaterThanOrEqual(1);
+  const done = await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
+  expect(done.attempt_count).toBe(3);
+  expect(receiver.at(path)).toHaveLength(3);
+});
+
 test('disabling stops pending retries; new events are not delivered until it is re-enabled', async () => {
   const { t, sub, path } = await subscribed({ retry_schedule: [3600] });
   receiver.on(path, failTimes(1));

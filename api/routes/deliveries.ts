@@ -1,13 +1,11 @@
 /** Webhook deliveries: list, detail with every try, and manual retry of a failed one. */
 import { Router } from 'express';
 import { sql } from 'kysely';
-import { eventWorkflowId } from '../../common/events/outbox';
+import { resumeDelivery } from '../../common/events/outbox';
 import { emptyBody } from '../../common/schemas/primitives';
 import { deliveryIdSchema, deliveryListQuerySchema } from '../../common/schemas/webhooks';
-import { SA } from '../../common/temporal/search-attributes';
 import { retryDelaysOf } from '../../common/webhooks/profiles';
 import { toAttemptResource, toDeliveryResource } from '../../common/webhooks/resource';
-import { deliverEventWorkflow, retryDeliverySignal } from '../../workflows/deliver-event';
 import type { ApiContext } from '../context';
 import { ApiError, notFound } from '../errors';
 import { authOf, requireScope } from '../middleware/auth';
@@ -68,15 +66,8 @@ export function deliveryRoutes(ctx: ApiContext): Router {
       .returningAll()
       .executeTakeFirst();
     if (!claimed) throw new ApiError(400, 'delivery_not_retryable', 'the delivery is no longer failed', {});
-    await temporal.workflow.signalWithStart(deliverEventWorkflow, {
-      workflowId: eventWorkflowId(found.event_id),
-      taskQueue: config.taskQueue,
-      args: [{ tenantId, eventId: found.event_id }],
-      signal: retryDeliverySignal,
-      signalArgs: [id],
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      typedSearchAttributes: [{ key: SA.TenantId, value: tenantId }],
-    });
+    // If this signal is lost (a crash right here), the sweep finds the overdue delivery and resumes it.
+    await resumeDelivery(temporal, config.taskQueue, { tenantId, eventId: found.event_id, deliveryId: id });
     res.status(202).json({
       delivery_id: id,
       event_id: found.event_id,

@@ -125,6 +125,39 @@ async function relayStops(target: RelayTarget, opts: RelayOptions): Promise<numb
   return stops.length;
 }
 
+/**
+ * Hands one delivery back to its event's workflow for a new series of tries: a signal, or a new
+ * run of the workflow if it has ended. A delivery the workflow is already trying is left alone.
+ */
+export async function resumeDelivery(temporal: Client, taskQueue: string, d: { tenantId: string; eventId: string; deliveryId: string }): Promise<void> {
+  await temporal.workflow.signalWithStart('deliverEventWorkflow', {
+    workflowId: eventWorkflowId(d.eventId),
+    taskQueue,
+    args: [{ tenantId: d.tenantId, eventId: d.eventId }],
+    signal: 'retryDelivery',
+    signalArgs: [d.deliveryId],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    typedSearchAttributes: [{ key: SA.TenantId, value: d.tenantId }],
+  });
+}
+
+/**
+ * Deliveries waiting for a retry that is long overdue: their workflow never got the manual
+ * retry's signal (the API died in between) or is gone. Each is resumed.
+ */
+export async function resumeStrandedDeliveries(target: RelayTarget, opts: { overdueSeconds: number; limit: number }): Promise<number> {
+  const stranded = await target.db
+    .selectFrom('webhook_deliveries')
+    .select(['id', 'tenant_id', 'event_id'])
+    .where('status', '=', 'retrying')
+    .where('next_retry_at', '<', olderThan(opts.overdueSeconds))
+    .orderBy('next_retry_at')
+    .limit(opts.limit)
+    .execute();
+  await inParallel(stranded, START_CONCURRENCY, (d) => resumeDelivery(target.temporal, target.taskQueue, { tenantId: d.tenant_id, eventId: d.event_id, deliveryId: d.id }));
+  return stranded.length;
+}
+
 /** One pass over both outboxes, side by side (a stop's workflow and its created event do not wait on each other). */
 export async function relayOutbox(target: RelayTarget, opts: RelayOptions): Promise<{ stops: number; events: number }> {
   const events = await relayEvents(target, opts);
