@@ -24,14 +24,15 @@ export interface NewEvent {
 /**
  * An event with deliveries stays undispatched until the outbox relay started its delivery
  * workflow (woken by the NOTIFY sent at commit); one without is dispatched as it is written.
+ * Returns whether the relay was notified.
  */
 export async function appendEvents(
   trx: Transaction<Database>,
   tenantId: string,
   events: readonly NewEvent[],
   opts: { onlySubscriptionId?: string } = {},
-): Promise<void> {
-  if (events.length === 0) return;
+): Promise<boolean> {
+  if (events.length === 0) return false;
   const deliveries = await deliveriesFor(trx, tenantId, events, opts.onlySubscriptionId);
   const delivered = new Set(deliveries.map((d) => d.event_id));
   const counter = await trx
@@ -60,10 +61,11 @@ export async function appendEvents(
     )
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
-  if (deliveries.length === 0) return;
+  if (deliveries.length === 0) return false;
   // Postgres caps the parameters of one statement; 5,000 rows of 8 columns stay well inside.
   for (let i = 0; i < deliveries.length; i += 5_000) {
     await trx.insertInto('webhook_deliveries').values(deliveries.slice(i, i + 5_000)).onConflict((oc) => oc.column('id').doNothing()).execute();
   }
   await notifyOutbox(trx);
+  return true;
 }

@@ -42,11 +42,12 @@ export async function insertNewStops(
     .insertInto('stop_history')
     .values(inserted.map((r) => ({ stop_id: r.id, seq: 1, tenant_id: tenantId, from_status: null, to_status: 'pending', source: opts.source, event_id: stopEventId(r.id, 1) })))
     .execute();
-  await appendEvents(
+  const notified = await appendEvents(
     trx,
     tenantId,
     inserted.map((r) => ({ id: stopEventId(r.id, 1), type: 'stop.created', subjectType: 'stop' as const, subjectId: r.id, sequence: 1, payload: toStopResource(r) })),
   );
-  await notifyOutbox(trx);
+  // The relay also starts the new lifecycle workflows; one NOTIFY per transaction is enough.
+  if (!notified) await notifyOutbox(trx);
   return inserted;
 }
