@@ -1,6 +1,7 @@
 /** Bulk import steps: the one transaction, then starting every stop's lifecycle workflow. */
 import { heartbeat, activityInfo } from '@temporalio/activity';
 import { sql } from 'kysely';
+import { isUniqueViolation } from '../common/db/errors';
 import { inParallel, startOnce } from '../common/events/outbox';
 import type { StopCreateInput } from '../common/schemas/stops';
 import type { StopRejection } from '../common/stops/failures';
@@ -49,9 +50,9 @@ export function importActivities({ db, temporal, config }: ActivityDeps) {
           return { ok: true as const, committed: summary(ordered) };
         });
       } catch (err) {
-        const e = err as { code?: string; constraint?: string; detail?: string };
-        if (e.code === '23505' && e.constraint === 'stops_tenant_external_ref_key') {
-          return { ok: false, type: 'Conflict', message: 'an external_ref in this import was taken meanwhile', details: { reason: 'duplicate_external_ref', detail: e.detail ?? null } };
+        if (isUniqueViolation(err, 'stops_tenant_external_ref_key')) {
+          const detail = (err as { detail?: string }).detail ?? null;
+          return { ok: false, type: 'Conflict', message: 'an external_ref in this import was taken meanwhile', details: { reason: 'duplicate_external_ref', detail } };
         }
         throw err;
       }

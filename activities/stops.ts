@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import { assignmentProblem } from '../common/drivers/assignment';
+import { isUniqueViolation } from '../common/db/errors';
 import type { GeocodedColumn, StopRow } from '../common/db/schema';
 import { appendEvents } from '../common/events/append';
 import type { ActionPayloads, StopPatchInput, StopResource } from '../common/schemas/stops';
@@ -19,10 +20,6 @@ export type StopChange =
   | { kind: 'patch'; patch: StopPatchInput };
 
 export type StopResult = { ok: true; stop: StopResource } | StopRejection;
-
-const isUniqueViolation = (err: unknown, constraint: string): boolean =>
-  (err as { code?: string; constraint?: string }).code === '23505' &&
-  (err as { constraint?: string }).constraint === constraint;
 
 const duplicateRef = (ref: string | null | undefined): StopRejection => ({
   ok: false,

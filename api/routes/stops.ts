@@ -14,6 +14,7 @@ import { toStopResource } from '../../common/stops/resource';
 import { stopWorkflowOptions } from '../../common/temporal/stop-workflows';
 import { insertNewStops } from '../../common/stops/insert';
 import type { StopRow } from '../../common/db/schema';
+import { isUniqueViolation } from '../../common/db/errors';
 import { patchStopUpdate, stopLifecycleWorkflow, stopTransitionUpdates } from '../../workflows/stop-lifecycle';
 import type { ApiContext } from '../context';
 import { ApiError, conflict, notFound } from '../errors';
@@ -89,7 +90,7 @@ export function stopRoutes(ctx: ApiContext): Router {
       });
     } catch (err) {
       // Another request took the external_ref between the check above and this insert.
-      if ((err as { constraint?: string }).constraint === 'stops_tenant_external_ref_key') await assertRefFree(tenantId, data.external_ref, stopId);
+      if (isUniqueViolation(err, 'stops_tenant_external_ref_key')) await assertRefFree(tenantId, data.external_ref, stopId);
       throw err;
     }
     if (!row) throw conflict('the stop id derived from this Idempotency-Key belongs to another request', {});
