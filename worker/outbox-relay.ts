@@ -9,15 +9,14 @@ import type { Logger } from '../common/logger';
 import { OUTBOX_CHANNEL, relayOutbox, type RelayTarget } from '../common/events/outbox';
 
 const BATCH = 100;
-/** One pass at a time per worker (measured: more passes only competed for the same CPU). */
-const PASSES = 1;
 const POLL_MS = 1_000;
 const RECONNECT_MS = 2_000;
 
 export class OutboxRelay {
   private listener: PgClient | undefined;
   private timers = new Set<NodeJS.Timeout>();
-  private running = new Set<Promise<void>>();
+  /** The pass under way. One at a time per worker: several at once were measured slower. */
+  private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
 
@@ -39,24 +38,23 @@ export class OutboxRelay {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     await this.listener?.end().catch(() => undefined);
-    await Promise.all(this.running);
+    await this.running;
   }
 
-  /** Runs a pass now, or as soon as one of those under way ends. */
+  /** Runs a pass now, or right after the one under way. */
   wake(): void {
     if (this.stopped) return;
-    if (this.running.size >= PASSES) {
+    if (this.running) {
       this.again = true;
       return;
     }
-    const pass: Promise<void> = this.drain().finally(() => {
-      this.running.delete(pass);
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
       if (this.again) {
         this.again = false;
         this.wake();
       }
     });
-    this.running.add(pass);
   }
 
   private async drain(): Promise<void> {
