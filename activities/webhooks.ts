@@ -182,6 +182,12 @@ export function webhookActivities({ db, temporal, config, logger }: ActivityDeps
     return { args, subscriptionId: row.subscription_id, outcome, startedAt };
   }
 
+  /** Cancels those of the given deliveries that still had tries to make. */
+  async function cancelOpen(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await db.updateTable('webhook_deliveries').set({ status: 'cancelled', next_retry_at: null }).where('id', 'in', ids).where('status', 'in', ['pending', 'retrying']).execute();
+  }
+
   /** Tries already recorded (a replayed activity): their result as it stands. */
   const asRecorded = (row: { status: DeliveryStatus; next_retry_at: Date | null }): AttemptResult => ({
     status: row.status,
@@ -235,9 +241,7 @@ export function webhookActivities({ db, temporal, config, logger }: ActivityDeps
           results.set(args.deliveryId, { status: 'cancelled', waitSeconds: 0 });
         } else sends.push(send(args, row));
       }
-      if (inactive.length) {
-        await db.updateTable('webhook_deliveries').set({ status: 'cancelled', next_retry_at: null }).where('id', 'in', inactive).where('status', 'in', ['pending', 'retrying']).execute();
-      }
+      await cancelOpen(inactive);
       const tried = await Promise.all(sends);
       if (tried.length) {
         const recorded = await recordAttempts(tried);
@@ -265,7 +269,7 @@ export function webhookActivities({ db, temporal, config, logger }: ActivityDeps
     },
 
     async cancelDelivery(input: { deliveryId: string }): Promise<void> {
-      await db.updateTable('webhook_deliveries').set({ status: 'cancelled', next_retry_at: null }).where('id', '=', input.deliveryId).where('status', 'in', ['pending', 'retrying']).execute();
+      await cancelOpen([input.deliveryId]);
     },
 
     /**

@@ -15,8 +15,10 @@ export function updateFailureToApiError(err: unknown): ApiError | undefined {
   return new ApiError(status, CODE_BY_STATUS[status], cause.message, details);
 }
 
-/** The workflow has ended (its stop is terminal) or never existed. */
-/** The workflow finished (its stop is terminal): an Update-with-Start may not start it again. */
+/**
+ * The workflow has ended (its stop is terminal) or never existed; an Update-with-Start is refused
+ * as "already started" for an ended one, which may not run again.
+ */
 export function isWorkflowGone(err: unknown): boolean {
   return err instanceof WorkflowNotFoundError || err instanceof WorkflowExecutionAlreadyStartedError || /workflow execution already completed|not found/i.test(String((err as Error)?.message));
 }

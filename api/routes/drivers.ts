@@ -66,7 +66,7 @@ export function driverRoutes(ctx: ApiContext): Router {
       const driver = await loadDriver(req);
       parseBody(emptyBody, req);
       const eventId = newId('evt');
-      const { row } = await db.transaction().execute(async (trx) => {
+      const row = await db.transaction().execute(async (trx) => {
         const changed = await trx
           .updateTable('drivers')
           .set({ status, updated_at: sql`now()` })
@@ -74,11 +74,11 @@ export function driverRoutes(ctx: ApiContext): Router {
           .where('status', '!=', status)
           .returningAll()
           .executeTakeFirst();
-        if (!changed) return { row: driver };
+        if (!changed) return driver;
         await appendEvents(trx, driver.tenant_id, [
           { id: eventId, type: `driver.${status}`, subjectType: 'driver', subjectId: driver.id, previousStatus: driver.status, payload: toDriverResource(changed) },
         ]);
-        return { row: changed };
+        return changed;
       });
       res.json(toDriverResource(row));
     });

@@ -61,11 +61,6 @@ export function stopRoutes(ctx: ApiContext): Router {
   };
 
   /**
-   * A stop is created in one transaction (row, history, `stop.created` event, its deliveries);
-   * the outbox relay starts its lifecycle workflow right after commit. The request never waits
-   * on Temporal, the same way an import of one.
-   */
-  /**
    * Sends a change to the stop's workflow, starting it if the relay has not yet (a move right
    * after the create); the workflow then reads the committed stop before applying the change.
    */
@@ -75,6 +70,11 @@ export function stopRoutes(ctx: ApiContext): Router {
       startWorkflowOperation: new WithStartWorkflowOperation(stopLifecycleWorkflow, stopWorkflowOptions(config.taskQueue, { tenantId: stop.tenant_id, stopId: stop.id })),
     });
 
+  /**
+   * A stop is created in one transaction (row, history, `stop.created` event, its deliveries);
+   * the outbox relay starts its lifecycle workflow right after commit. The request never waits
+   * on Temporal, just like an import of one.
+   */
   router.post('/stops', write, async (req, res) => {
     const { tenantId } = authOf(req);
     const data = parseBody(stopCreateSchema, req);
