@@ -303,6 +303,24 @@ describe('lifecycle', () => {
     expect((await hub.call('POST', `/v1/stops/${stop.id}/teleport`, { key: t.key })).status).toBe(404);
   });
 
+  test('a stop cancelled right after its creation: every cancel is a 200 and no workflow task fails', async () => {
+    // A cancel racing the workflow's first task used to cancel a local activity in flight; the
+    // task then failed and, retried, applied the cancel a second time (a 409 for a done cancel).
+    const runs = await Promise.all(
+      Array.from({ length: 30 }, async () => {
+        const stop = await createStop(hub, t.key);
+        const answer = await hub.call('POST', `/v1/stops/${stop.id}/cancel`, { key: t.key, body: { reason: 'customer_request' } });
+        return { stop, status: answer.status };
+      }),
+    );
+    expect(runs.map((r) => r.status)).toEqual(runs.map(() => 200));
+    const stops = runs.map((r) => r.stop);
+    for (const stop of stops) {
+      const history = await hub.temporal.workflow.getHandle(`stop/${stop.id}`).fetchHistory();
+      expect(history.events?.filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
+    }
+  });
+
   test('two concurrent transitions: exactly one wins, the other gets 409, no lost update', async () => {
     const second = await createDriver(hub, t.key);
     for (let round = 0; round < 3; round++) {

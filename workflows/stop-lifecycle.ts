@@ -141,22 +141,26 @@ export async function stopLifecycleWorkflow(input: StopWorkflowInput): Promise<{
   let geocoding: { scope: CancellationScope; done: Promise<void> } | undefined;
   const startGeocoding = (address: string): void => {
     geocoding?.scope.cancel();
+    // Only the durable lookup is cancelled (by a newer address, or the stop's end). The local
+    // activities around it take milliseconds and always run to the end: cancelling a local
+    // activity in flight failed the workflow task with a nondeterminism error (a stop cancelled
+    // right after its creation), and the retried task then applied the cancel a second time.
     const scope = new CancellationScope();
-    const done = scope
-      .run(async () => {
-        const geocoded = await quickGeocoder.geocodeAddress({ address }).catch(() => geocoder.geocodeAddress({ address }));
-        await db.saveGeocode({ stopId, address, geocoded });
-        if (stop?.address === address) stop = { ...stop, geocoded: { lat: geocoded.lat, lng: geocoded.lng, confidence: geocoded.confidence }, geocode_warnings: geocoded.warnings };
-      })
-      .catch(async (err: unknown) => {
-        if (isCancellation(err)) return;
-        // The geocoder stayed down through every retry: say so on the stop instead of guessing.
-        await db.saveGeocode({
-          stopId,
-          address,
-          geocoded: { lat: null, lng: null, confidence: 'none', source: 'unavailable', warnings: ['the geocoder was unavailable; the address was not located'] },
-        });
-      });
+    const done = (async () => {
+      let geocoded = await CancellationScope.nonCancellable(() => quickGeocoder.geocodeAddress({ address })).catch(() => null);
+      if (!geocoded) {
+        try {
+          geocoded = await scope.run(() => geocoder.geocodeAddress({ address }));
+        } catch (err) {
+          if (isCancellation(err)) return;
+          // The geocoder stayed down through every retry: say so on the stop instead of guessing.
+          geocoded = { lat: null, lng: null, confidence: 'none', source: 'unavailable', warnings: ['the geocoder was unavailable; the address was not located'] };
+        }
+      }
+      const found = geocoded;
+      await CancellationScope.nonCancellable(() => db.saveGeocode({ stopId, address, geocoded: found }));
+      if (stop?.address === address) stop = { ...stop, geocoded: { lat: found.lat, lng: found.lng, confidence: found.confidence }, geocode_warnings: found.warnings };
+    })();
     geocoding = { scope, done };
   };
 
