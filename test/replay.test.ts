@@ -25,9 +25,15 @@ afterAll(async () => {
 
 test('every history of a mixed run replays against the current workflow code', async () => {
   const t = await hub.tenant();
-  const sub = await hub.call('POST', '/v1/webhooks/subscriptions', { key: t.key, body: { url: `${receiver.url}/replay`, provider: 'standard', events: [], retry_schedule: [1] } });
+  const subscribe = (path: string, events: string[]) =>
+    hub.call('POST', '/v1/webhooks/subscriptions', { key: t.key, body: { url: `${receiver.url}${path}`, provider: 'standard', events, retry_schedule: [1] } });
+  const sub = await subscribe('/replay', []);
   expect(sub.status).toBe(201);
   receiver.on('/replay', failTimes(6));
+  // The one cancel event fails both its tries here, then is retried by hand.
+  const cancels = await subscribe('/replay-cancelled', ['stop.cancelled']);
+  expect(cancels.status).toBe(201);
+  receiver.on('/replay-cancelled', failTimes(2));
   const driver = await createDriver(hub, t.key);
 
   const move = async (stopId: string, action: string, body?: unknown) => {
@@ -49,9 +55,8 @@ test('every history of a mixed run replays against the current workflow code', a
   const imported = await hub.call('POST', '/v1/stops/bulk', { key: t.key, body: Array.from({ length: 10 }, () => stopBody()) });
   expect(imported.status).toBe(201);
 
-  // One delivery fails for good, then is retried by hand.
   const failed = await eventually(
-    async () => (await hub.call('GET', `/v1/webhooks/deliveries?subscription_id=${sub.body.id}&status=failed`, { key: t.key })).body.items,
+    async () => (await hub.call('GET', `/v1/webhooks/deliveries?subscription_id=${cancels.body.id}&status=failed`, { key: t.key })).body.items,
     (items: any[]) => items.length > 0,
   );
   expect(failed.length).toBeGreaterThan(0);
