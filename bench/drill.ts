@@ -49,25 +49,20 @@ async function count(h: Harness, receiver: CountingReceiver, tag: string, drill:
   const { db } = h.services.database;
   const events = await db.selectFrom('events').select('id').where('tenant_id', '=', h.tenantId).where(sql`payload->>'external_ref'`, 'like', `${tag}-%`).execute();
   const expected = events.length * SUBSCRIPTIONS;
-  const idsOf = () => {
-    const got = new Set<string>();
-    for (const key of receiver.seen.keys()) got.add(key.split(' ')[1]!);
-    return got;
-  };
-  while (Date.now() - started < DRILL_DEADLINE_MS) {
-    const got = idsOf();
-    const delivered = events.filter((e) => got.has(e.id)).length * SUBSCRIPTIONS;
-    if (delivered >= expected) break;
-    await sleep(200);
-  }
   const eventIds = new Set(events.map((e) => e.id));
-  let delivered = 0;
-  let duplicates = 0;
-  for (const [key, n] of receiver.seen) {
-    if (!eventIds.has(key.split(' ')[1]!)) continue;
-    delivered++;
-    duplicates += n - 1;
-  }
+  // Arrivals are keyed by (receiver path, event id): each subscription's copy counts on its own.
+  const tally = () => {
+    let delivered = 0;
+    let duplicates = 0;
+    for (const [key, n] of receiver.seen) {
+      if (!eventIds.has(key.split(' ')[1]!)) continue;
+      delivered++;
+      duplicates += n - 1;
+    }
+    return { delivered, duplicates };
+  };
+  while (Date.now() - started < DRILL_DEADLINE_MS && tally().delivered < expected) await sleep(200);
+  const { delivered, duplicates } = tally();
   const { rows } = await sql<{ n: string }>`select count(*)::text n from (select event_id, subscription_id from webhook_deliveries where tenant_id = ${h.tenantId} group by 1, 2 having count(*) > 1) d`.execute(db);
   const stops = await db.selectFrom('stops').select(({ fn }) => fn.countAll<string>().as('n')).where('external_ref', 'like', `${tag}-%`).executeTakeFirstOrThrow();
   const result = {
@@ -80,6 +75,17 @@ async function count(h: Harness, receiver: CountingReceiver, tag: string, drill:
     note: `${note}; stops ${stops.n}; ${((Date.now() - started) / 1000).toFixed(0)} s`,
   };
   say(`${drill}: events ${result.events}, delivered ${result.delivered}, duplicates ${result.duplicates}, recorded twice ${result.recorded_twice}, lost ${result.lost}`);
+  if (result.lost > 0) {
+    // What the hub believes about what did not arrive: enough to tell a late retry from a loss.
+    const open = await db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('events as e', 'e.id', 'd.event_id')
+      .select(['d.id', 'd.event_id', 'd.status', 'd.attempt_count', 'd.next_retry_at', 'd.error_message', 'e.dispatched_at'])
+      .where('d.event_id', 'in', [...eventIds])
+      .where('d.status', '!=', 'succeeded')
+      .execute();
+    say(`deliveries not succeeded: ${JSON.stringify(open)}`);
+  }
   return result;
 }
 
