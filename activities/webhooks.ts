@@ -178,7 +178,7 @@ export function webhookActivities({ db, temporal, config, logger }: ActivityDeps
       eventTimestamp: (envelope as { eventTimestamp?: string }).eventTimestamp ?? createdAt,
     });
     const startedAt = new Date();
-    const outcome = await postOnce({ url: row.url, body, headers, timeoutMs: profile.timeoutMs, allowPrivate: config.allowPrivateUrls });
+    const outcome = await postOnce({ url: row.url, body, headers, timeoutMs: profile.timeoutMs, policy: config.urlPolicy });
     return { args, subscriptionId: row.subscription_id, outcome, startedAt };
   }
 

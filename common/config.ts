@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import type { UrlPolicy } from './webhooks/url-policy';
 
 const flag = z
   .enum(['0', '1', 'true', 'false', ''])
@@ -23,10 +24,19 @@ const envSchema = z.object({
   HUB_DATA_DIR: z.string().min(1).default('.data'),
   HUB_DEV_API_KEY: z.string().optional(),
   HUB_ALLOW_PRIVATE_URLS: flag,
+  /** Ports webhook URLs may use beside 443 and 80, comma-separated. */
+  HUB_WEBHOOK_ALLOWED_PORTS: z
+    .string()
+    .regex(/^(\d{1,5}(,\d{1,5})*)?$/, 'must be a comma-separated list of ports')
+    .default('')
+    .transform((s) => (s ? s.split(',').map(Number) : []))
+    .pipe(z.array(z.number().int().min(1).max(65535))),
   HUB_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   HUB_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   HUB_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   HUB_BODY_LIMIT: z.string().default('2mb'),
+  /** How long the API waits on a workflow (a stop move, an import) before answering 503. */
+  HUB_UPDATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   HUB_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(25),
   /** A Nominatim-compatible search URL; unset = the offline gazetteer. */
   HUB_GEOCODER_URL: z.string().url().optional(),
@@ -56,9 +66,11 @@ export interface HubConfig {
   taskQueue: string;
   dataDir: string;
   devApiKey?: string;
-  allowPrivateUrls: boolean;
+  /** Where webhooks may go (see common/webhooks/url-policy.ts). */
+  urlPolicy: UrlPolicy;
   embedded: { pgPort: number; temporalPort: number; temporalUiPort: number };
   bodyLimit: string;
+  updateTimeoutMs: number;
   secretKey?: string;
   geocoderUrl?: string;
   maxSubscriptionsPerTenant: number;
@@ -86,9 +98,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     taskQueue: e.HUB_TASK_QUEUE,
     dataDir: path.resolve(e.HUB_DATA_DIR),
     devApiKey: e.HUB_DEV_API_KEY || undefined,
-    allowPrivateUrls: e.HUB_ALLOW_PRIVATE_URLS,
+    urlPolicy: { allowPrivate: e.HUB_ALLOW_PRIVATE_URLS, extraPorts: e.HUB_WEBHOOK_ALLOWED_PORTS },
     embedded: { pgPort: e.HUB_PG_PORT, temporalPort: e.HUB_TEMPORAL_PORT, temporalUiPort: e.HUB_TEMPORAL_UI_PORT },
     bodyLimit: e.HUB_BODY_LIMIT,
+    updateTimeoutMs: e.HUB_UPDATE_TIMEOUT_MS,
     secretKey: e.HUB_SECRET_KEY,
     geocoderUrl: e.HUB_GEOCODER_URL,
     maxSubscriptionsPerTenant: e.HUB_MAX_SUBSCRIPTIONS,

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'dispatch-hub');
   const say = (line: string): void => console.log(`[dev] ${line}`);
-  if (config.allowPrivateUrls) {
+  if (config.urlPolicy.allowPrivate) {
     logger.warn('HUB_ALLOW_PRIVATE_URLS is on: webhooks may target http and private addresses (development only)');
   }
 
