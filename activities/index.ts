@@ -1,4 +1,6 @@
 /** All activities, built from their dependencies. Workflows import only the type. */
+import { ApplicationFailure } from '@temporalio/common';
+import { isPermanentDbError, PERMANENT_DATA_ERROR } from '../common/db/errors';
 import type { ActivityDeps } from './deps';
 import { geocodingActivities } from './geocoding';
 import { importActivities } from './imports';
@@ -6,14 +8,35 @@ import { stopActivities } from './stops';
 import { systemActivities } from './system';
 import { webhookActivities } from './webhooks';
 
+/**
+ * Every activity, so that a database error that will fail the same way on every retry (bad
+ * data, a violated constraint) ends its retries at once, as a visible non-retryable failure,
+ * instead of looping until an operator notices.
+ */
+function failFastOnPermanentErrors<T extends Record<string, (...args: any[]) => Promise<unknown>>>(activities: T): T {
+  const wrapped: Record<string, (...args: any[]) => Promise<unknown>> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = async (...args) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        if (!isPermanentDbError(err)) throw err;
+        const e = err as Error & { code: string };
+        throw ApplicationFailure.create({ type: PERMANENT_DATA_ERROR, message: `${name}: ${e.message} (SQLSTATE ${e.code})`, nonRetryable: true });
+      }
+    };
+  }
+  return wrapped as T;
+}
+
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return failFastOnPermanentErrors({
     ...systemActivities(deps),
     ...stopActivities(deps),
     ...geocodingActivities(deps),
     ...webhookActivities(deps),
     ...importActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely';
 import { assignmentProblem } from '../common/drivers/assignment';
-import { isUniqueViolation } from '../common/db/errors';
+import { isPermanentDbError, isUniqueViolation } from '../common/db/errors';
 import type { GeocodedColumn, StopRow } from '../common/db/schema';
 import { appendEvents } from '../common/events/append';
 import type { ActionPayloads, StopPatchInput, StopResource } from '../common/schemas/stops';
@@ -107,6 +107,11 @@ export function stopActivities({ db }: ActivityDeps) {
         return result;
       } catch (err) {
         if (isUniqueViolation(err, 'stops_tenant_external_ref_key') && change.kind === 'patch') return duplicateRef(change.patch.external_ref);
+        // Retrying cannot store what the database refused once: the request gets a 400 and the
+        // stop stays as it was, free to move on.
+        if (isPermanentDbError(err)) {
+          return { ok: false, type: 'InvalidInput', message: 'a value in this request could not be stored', details: { reason: 'unstorable_value', sqlstate: (err as { code: string }).code } };
+        }
         throw err;
       }
     },

@@ -1,14 +1,26 @@
-/** Turns a refused Workflow Update into the contract's error. */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+/** Runs Workflow Updates for the API with a deadline, and turns their failures into the contract's errors. */
+import { type Client, isGrpcDeadlineError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import type { Request } from 'express';
+import { PERMANENT_DATA_ERROR } from '../common/db/errors';
+import { deterministicId } from '../common/ids';
 import { STOP_FAILURES, type StopFailureType } from '../common/stops/failures';
 import { ApiError } from './errors';
 
 const CODE_BY_STATUS = { 400: 'validation_error', 404: 'not_found', 409: 'conflict' } as const;
 
+const busy = (message: string): ApiError => new ApiError(503, 'service_unavailable', message, { retry_after: 2 });
+
 export function updateFailureToApiError(err: unknown): ApiError | undefined {
   if (!(err instanceof WorkflowUpdateFailedError)) return undefined;
   const cause = err.cause;
+  if (cause instanceof ActivityFailure) {
+    // The write behind the change gave up: bad data is the request's fault, anything else an outage.
+    if (cause.cause instanceof ApplicationFailure && cause.cause.type === PERMANENT_DATA_ERROR) {
+      return new ApiError(400, 'validation_error', 'a value in this request could not be stored', { reason: 'unstorable_value' });
+    }
+    return busy('the change could not be saved right now; retry shortly');
+  }
   if (!(cause instanceof ApplicationFailure) || !cause.type || !(cause.type in STOP_FAILURES)) return undefined;
   const status = STOP_FAILURES[cause.type as StopFailureType];
   const details = (cause.details?.[0] ?? {}) as Record<string, unknown>;
@@ -21,4 +33,26 @@ export function updateFailureToApiError(err: unknown): ApiError | undefined {
  */
 export function isWorkflowGone(err: unknown): boolean {
   return err instanceof WorkflowNotFoundError || err instanceof WorkflowExecutionAlreadyStartedError || /workflow execution already completed|not found/i.test(String((err as Error)?.message));
+}
+
+/**
+ * The Update id of a request: derived from its Idempotency-Key, so a retry after a 503 joins
+ * the first attempt's Update (Temporal answers a known id with its outcome) instead of moving
+ * the stop twice.
+ */
+export const updateIdFor = (req: Request): string | undefined =>
+  req.idempotency ? deterministicId('upd', req.auth!.tenantId, req.idempotency.key, req.idempotency.requestHash) : undefined;
+
+/**
+ * Runs `send` (an Update, or any Temporal call) and waits at most `timeoutMs` for it. Past that
+ * the caller gets a 503 with Retry-After instead of a connection that hangs; the change may still
+ * be applied, which a retry with the same Idempotency-Key then finds.
+ */
+export async function withUpdateDeadline<T>(temporal: Client, timeoutMs: number, send: () => Promise<T>): Promise<T> {
+  try {
+    return await temporal.connection.withDeadline(Date.now() + timeoutMs, send);
+  } catch (err) {
+    if (isGrpcDeadlineError(err)) throw busy(`no answer from the workflow within ${timeoutMs} ms; retry with the same Idempotency-Key`);
+    throw err;
+  }
 }

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 
-export type IdPrefix = 'stop' | 'drv' | 'evt' | 'imp' | 'whsub' | 'dlv' | 'ten' | 'key';
+export type IdPrefix = 'stop' | 'drv' | 'evt' | 'imp' | 'whsub' | 'dlv' | 'ten' | 'key' | 'upd';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${ulid()}`;

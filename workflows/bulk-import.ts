@@ -10,13 +10,13 @@ import type { ImportCommitted, ImportInput } from '../activities/imports';
 /** The one transaction, as a local activity: the API's 201 waits on it, so no extra round trips. */
 const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '2m',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 8 },
 });
 /** Starting 500 workflows: heartbeats its progress, so a retry after a crash resumes. */
 const starter = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 20 },
 });
 
 export const importCommittedUpdate = defineUpdate<ImportCommitted>('committed');

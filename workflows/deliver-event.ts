@@ -28,7 +28,7 @@ import { SA } from '../common/temporal/search-attributes';
  */
 const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
 });
 /** HTTP tries: exactly one attempt per call, never retried. Each POST's timeout is the dialect's (at most 15 s). */
 const http = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 1 } });

@@ -7,6 +7,7 @@
  * one transaction.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
@@ -34,11 +35,12 @@ import { FifoLock } from './fifo-lock';
 
 /**
  * Database writes run as local activities, inside the workflow task: one server round trip per
- * change instead of three. Retried until they succeed (an outage must not lose a change).
+ * change instead of three. Retried through a short outage (about 40 s), then the change fails
+ * with a visible error and the caller retries; a value the database refuses fails at once.
  */
 const db = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 12 },
 });
 /** One quick geocoding try inside the workflow task: the offline gazetteer answers in microseconds. */
 const quickGeocoder = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
@@ -88,6 +90,12 @@ export async function stopLifecycleWorkflow(input: StopWorkflowInput): Promise<{
     return stop;
   };
 
+  /**
+   * Set when a write gave up without an answer: it may have committed or not, so the next change
+   * first reads the stop as the database has it.
+   */
+  let stale = false;
+
   /** Applies one change after every change accepted before it, against the committed stop. */
   const applyChange = (target: StopStatus | null, change: StopChange, check: (current: StopResource) => void) => {
     if (target) pending.push(target);
@@ -95,8 +103,17 @@ export async function stopLifecycleWorkflow(input: StopWorkflowInput): Promise<{
       .run(async () => {
         await condition(() => stop !== null || rejected !== null);
         if (!stop) throw fail({ type: 'StopNotFound', message: `no stop ${stopId}`, details: {} });
+        if (stale) {
+          stop = (await db.loadStop({ tenantId, stopId })) ?? stop;
+          stale = false;
+        }
         check(stop);
-        return settle(await db.applyStopChange({ tenantId, stopId, seq: stop.version + 1, change, source: 'api' }));
+        try {
+          return settle(await db.applyStopChange({ tenantId, stopId, seq: stop.version + 1, change, source: 'api' }));
+        } catch (err) {
+          if (err instanceof ActivityFailure) stale = true;
+          throw err;
+        }
       })
       .finally(() => {
         if (target) pending.shift();
@@ -158,8 +175,9 @@ export async function stopLifecycleWorkflow(input: StopWorkflowInput): Promise<{
         }
       }
       const found = geocoded;
-      await CancellationScope.nonCancellable(() => db.saveGeocode({ stopId, address, geocoded: found }));
-      if (stop?.address === address) stop = { ...stop, geocoded: { lat: found.lat, lng: found.lng, confidence: found.confidence }, geocode_warnings: found.warnings };
+      const saved = await CancellationScope.nonCancellable(() => db.saveGeocode({ stopId, address, geocoded: found })).catch(() => false);
+      // Not saved (the database stayed away): the stop keeps no coordinates rather than stale ones.
+      if (saved && stop?.address === address) stop = { ...stop, geocoded: { lat: found.lat, lng: found.lng, confidence: found.confidence }, geocode_warnings: found.warnings };
     })();
     geocoding = { scope, done };
   };
@@ -168,6 +186,11 @@ export async function stopLifecycleWorkflow(input: StopWorkflowInput): Promise<{
     ? { ok: true, stop: input.existing }
     : await db.loadStop({ tenantId, stopId }).then(
         (s): StopResult => (s ? { ok: true, stop: s } : { ok: false, type: 'StopNotFound', message: `no stop ${stopId}`, details: {} }),
+        (err: unknown) => {
+          // The database stayed away through every try: fail this workflow task (not the
+          // workflow), which the server retries and the UI shows, until the stop can be read.
+          throw new Error(`could not read stop ${stopId}: ${(err as Error).message}`);
+        },
       );
   if (!created.ok) {
     rejected = { type: created.type, message: created.message, details: created.details };

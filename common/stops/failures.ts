@@ -8,6 +8,8 @@ export const STOP_FAILURES = {
   DriverUnavailable: 409,
   ZoneMismatch: 409,
   DriverNotFound: 400,
+  /** A value the database refused (a data exception): the request, not the server, is at fault. */
+  InvalidInput: 400,
   StopNotFound: 404,
 } as const;
 
