@@ -6,9 +6,11 @@ import { authenticate } from './middleware/auth';
 import { errorHandler, unknownRoute } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
 import { jsonBody } from './middleware/json-body';
-import { queryGuard } from './middleware/query-guard';
+import { inputGuard } from './middleware/input-guard';
+import { methodGuard, queryGuard, scopeGuard } from './middleware/route-guards';
 import { rateLimit, RateLimits } from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
+import { SecretBox } from '../common/webhooks/secrets';
 import { accountRoutes } from './routes/account';
 import { docsRoutes } from './routes/docs';
 import { deliveryRoutes } from './routes/deliveries';
@@ -39,16 +41,22 @@ export function createApp(ctx: ApiContext): express.Express {
     }),
   );
 
+  // Wrong methods on known paths (405, OPTIONS 204) are answered before anything else.
+  app.use(methodGuard);
   app.use(publicRoutes(ctx));
   app.use(docsRoutes());
 
   const v1 = Router();
   const limits = new RateLimits(ctx.pool);
+  // Order matters: who is calling, may this key do this at all (before an Idempotency-Key can
+  // replay a stored answer), rate limits, then the request's own shape.
   v1.use(authenticate(ctx.db));
+  v1.use(scopeGuard);
   v1.use(rateLimit(limits));
   v1.use(queryGuard);
   v1.use(jsonBody(ctx.config.bodyLimit));
-  v1.use(idempotency(ctx.db));
+  v1.use(inputGuard);
+  v1.use(idempotency(ctx.db, new SecretBox(ctx.config.secretKey)));
   v1.use(accountRoutes(limits));
   v1.use(importRoutes(ctx));
   v1.use(stopRoutes(ctx));

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
   | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -41,14 +42,29 @@ export const conflict = (message: string, details: Record<string, unknown> = {})
 export const badRequest = (message: string, details: Record<string, unknown> = {}): ApiError =>
   new ApiError(400, 'validation_error', message, details);
 
-/** Long or odd values are echoed back shortened, so an error never mirrors a megabyte. */
+const MAX_ECHO_CHARS = 120;
+const MAX_FIELD_CHARS = 200;
+const MAX_MESSAGE_CHARS = 300;
+/** At most this many problems are listed; the rest are counted. */
+export const MAX_LISTED_ERRORS = 20;
+
+/** A string cut to `max` characters, marked when cut. */
+export const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}…` : s);
+
+/**
+ * What an error may say about a bad value: short strings and scalars as they are, anything else
+ * summarised by kind and size, so an error never mirrors a megabyte and never walks a deep value.
+ */
 export function describeValue(value: unknown): unknown {
-  if (typeof value === 'string') return value.length > 120 ? `${value.slice(0, 120)}…` : value;
-  if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') {
-    return value ?? null;
+  if (typeof value === 'string') return clip(value, MAX_ECHO_CHARS);
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  if (Array.isArray(value)) return `(an array of ${value.length} item${value.length === 1 ? '' : 's'})`;
+  if (typeof value === 'object') {
+    const n = Object.keys(value).length;
+    return `(an object with ${n} key${n === 1 ? '' : 's'})`;
   }
-  const json = JSON.stringify(value);
-  return json.length > 120 ? `${json.slice(0, 120)}…` : value;
+  return `(${typeof value})`;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -67,6 +83,8 @@ export interface FieldError {
   index?: number;
 }
 
+const fieldName = (path: readonly PropertyKey[]): string => (path.length ? clip(path.map(String).join('.'), MAX_FIELD_CHARS) : '(body)');
+
 /** Flattens a zod error into one entry per bad field, each naming the field and its value. */
 export function fieldErrors(error: ZodError, input: unknown, pathPrefix: readonly PropertyKey[] = []): FieldError[] {
   const out: FieldError[] = [];
@@ -74,18 +92,22 @@ export function fieldErrors(error: ZodError, input: unknown, pathPrefix: readonl
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const path = [...issue.path, key];
-        out.push({ field: path.join('.'), value: describeValue(valueAt(input, path)), message: `unknown field "${key}"` });
+        out.push({ field: fieldName(path), value: describeValue(valueAt(input, path)), message: `unknown field "${clip(key, MAX_ECHO_CHARS)}"` });
       }
       continue;
     }
-    const full = [...pathPrefix, ...issue.path];
     out.push({
-      field: full.length ? full.join('.') : '(body)',
+      field: fieldName([...pathPrefix, ...issue.path]),
       value: describeValue(valueAt(input, issue.path)),
-      message: issue.message,
+      message: clip(issue.message, MAX_MESSAGE_CHARS),
     });
   }
   return out;
+}
+
+/** The listed problems, capped, with how many were left out. */
+export function listedErrors<T>(errors: readonly T[]): { errors: T[]; omitted_errors?: number } {
+  return errors.length > MAX_LISTED_ERRORS ? { errors: errors.slice(0, MAX_LISTED_ERRORS), omitted_errors: errors.length - MAX_LISTED_ERRORS } : { errors: [...errors] };
 }
 
 export function validationError(error: ZodError, input: unknown, where = 'body'): ApiError {
@@ -99,6 +121,6 @@ export function validationError(error: ZodError, input: unknown, where = 'body')
   return new ApiError(400, 'validation_error', message, {
     field: first?.field,
     value: first?.value,
-    errors,
+    ...listedErrors(errors),
   });
 }

@@ -5,8 +5,10 @@ declare global {
     interface Request {
       id: string;
       auth?: AuthContext;
+      /** SHA-256 of the raw request body, when there was one. */
+      bodyHash?: string;
       /** Set when the request carries an Idempotency-Key this request owns. */
-      idempotencyKey?: string;
+      idempotency?: { key: string; requestHash: string };
     }
   }
 }

@@ -25,7 +25,7 @@ test('an unknown route is a JSON 404, public or under /v1', async () => {
 
 test('malformed JSON is a 400 validation_error, never a 500', async () => {
   for (const raw of ['{bad', '{"a":', '[1,2', '\u0000', '{"a":1}}']) {
-    const res = await hub.call('POST', '/v1/me', {
+    const res = await hub.call('POST', '/v1/stops', {
       key: tenant.key,
       rawBody: raw,
       headers: { 'content-type': 'application/json' },
@@ -36,7 +36,7 @@ test('malformed JSON is a 400 validation_error, never a 500', async () => {
 });
 
 test('invalid UTF-8 in a JSON body is a 4xx', async () => {
-  const res = await hub.call('POST', '/v1/me', {
+  const res = await hub.call('POST', '/v1/stops', {
     key: tenant.key,
     rawBody: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
     headers: { 'content-type': 'application/json' },
@@ -46,7 +46,7 @@ test('invalid UTF-8 in a JSON body is a 4xx', async () => {
 });
 
 test('a body that is not JSON is a 415', async () => {
-  const res = await hub.call('POST', '/v1/me', {
+  const res = await hub.call('POST', '/v1/stops', {
     key: tenant.key,
     rawBody: 'address=Pikk+19',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -54,7 +54,7 @@ test('a body that is not JSON is a 415', async () => {
   expect(res.status).toBe(415);
   expectErrorShape(res.body, 'unsupported_media_type');
 
-  const latin1 = await hub.call('POST', '/v1/me', {
+  const latin1 = await hub.call('POST', '/v1/stops', {
     key: tenant.key,
     rawBody: '{}',
     headers: { 'content-type': 'application/json; charset=latin1' },
@@ -63,7 +63,7 @@ test('a body that is not JSON is a 415', async () => {
 });
 
 test('a body over the limit is a 413', async () => {
-  const res = await hub.call('POST', '/v1/me', {
+  const res = await hub.call('POST', '/v1/stops', {
     key: tenant.key,
     rawBody: JSON.stringify({ notes: 'x'.repeat(3 * 1024 * 1024) }),
     headers: { 'content-type': 'application/json' },
@@ -96,7 +96,7 @@ test('X-Request-ID is echoed when sane and generated otherwise', async () => {
 test('no response leaks a stack trace or an HTML page', async () => {
   const responses = await Promise.all([
     hub.call('GET', '/nope'),
-    hub.call('POST', '/v1/me', { key: tenant.key, rawBody: '{', headers: { 'content-type': 'application/json' } }),
+    hub.call('POST', '/v1/stops', { key: tenant.key, rawBody: '{', headers: { 'content-type': 'application/json' } }),
     hub.call('GET', '/v1/me'),
   ]);
   for (const res of responses) {

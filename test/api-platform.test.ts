@@ -233,7 +233,7 @@ describe('hostile input on every route', () => {
       socket.on('error', reject);
     });
 
-  test('malformed JSON, wrong types, oversized bodies, bad UTF-8, unknown query parameters, traversal and huge headers: all 4xx in the contract shape, nothing written', async () => {
+  test('malformed JSON, wrong types, oversized bodies, bad UTF-8, NUL, lone surrogates, deep nesting, huge echoes, hex numbers, unknown query parameters, traversal and huge headers: all 4xx in the contract shape, nothing written', async () => {
     // Let background work (geocoding, deliveries) settle before taking the snapshot.
     await new Promise((r) => setTimeout(r, 1_500));
     const before = await snapshot(owner.tenantId);
@@ -241,7 +241,11 @@ describe('hostile input on every route', () => {
     const attacks: [string, (o: (typeof OPERATIONS)[number]) => Promise<{ status: number; text: string }>][] = [
       ['unknown query parameter', (o) => hub.call(o.method.toUpperCase(), `${realPath(o.path)}?debug=1&__proto__=x`, { key: owner.key })],
       ['path traversal', (o) => hub.call(o.method.toUpperCase(), o.path.replace(':id', '..%2F..%2F..%2Fetc%2Fpasswd'), { key: owner.key })],
+      ['hex and exponent numbers in the query', (o) => hub.call(o.method.toUpperCase(), `${realPath(o.path)}?limit=0x10&page=1e1&page_size=0x2`, { key: owner.key })],
+      ['NUL and lone surrogates in the query', (o) => hub.call(o.method.toUpperCase(), `${realPath(o.path)}?event_type=%00&status=%ED%A0%80&cursor=a%00`, { key: owner.key })],
     ];
+    const LONE = 'x\ud800y';
+    const poisonedFields = (v: string) => ({ address: v, name: v, url: v, reason: v, notes: v, driver_id: v, customer_name: v, events: [v], proof: { signee_name: v } });
     const bodyAttacks: typeof attacks = [
       ['malformed JSON', (o) => hub.call(o.method.toUpperCase(), realPath(o.path), { key: owner.key, rawBody: '{"address": "x",', headers: json })],
       ['wrong types', (o) => hub.call(o.method.toUpperCase(), realPath(o.path), { key: owner.key, body: { address: 42, driver_id: [1], reason: {}, url: false, lat: 'north', is_active: 'yes', __proto__: { admin: true } } })],
@@ -249,6 +253,11 @@ describe('hostile input on every route', () => {
       ['oversized body', (o) => hub.call(o.method.toUpperCase(), realPath(o.path), { key: owner.key, rawBody: JSON.stringify({ notes: 'x'.repeat(3_000_000) }), headers: json })],
       ['bad UTF-8', (o) => hub.call(o.method.toUpperCase(), realPath(o.path), { key: owner.key, rawBody: Buffer.from([0x7b, 0x22, 0x6e, 0x6f, 0x74, 0x65, 0x73, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]), headers: json })],
       ['form encoding', (o) => hub.call(o.method.toUpperCase(), realPath(o.path), { key: owner.key, rawBody: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } })],
+      ['lone surrogates', (o) => hub.call(o.method.toUpperCase(), realPath(o.path), { key: owner.key, body: poisonedFields(LONE) })],
+      ['NUL characters', (o) => hub.call(o.method.toUpperCase(), realPath(o.path), { key: owner.key, body: poisonedFields('x\u0000y') })],
+      ['a lone surrogate in a key', (o) => hub.call(o.method.toUpperCase(), realPath(o.path), { key: owner.key, body: { [LONE]: 1 } })],
+      ['nesting 10,000 deep', (o) => hub.call(o.method.toUpperCase(), realPath(o.path), { key: owner.key, rawBody: `${'['.repeat(10_000)}${']'.repeat(10_000)}`, headers: { ...json, 'idempotency-key': `deep-${o.method}-${o.path}` } })],
+      ['a megabyte to echo', (o) => hub.call(o.method.toUpperCase(), realPath(o.path), { key: owner.key, body: { address: 'y'.repeat(1_000_000), events: ['e'.repeat(500_000)], ['k'.repeat(100_000)]: 1 } })],
     ];
     let calls = 0;
     for (const o of v1Operations) {
@@ -259,12 +268,13 @@ describe('hostile input on every route', () => {
         calls++;
         expect([o.method, o.path, name, res.status >= 400 && res.status < 500]).toEqual([o.method, o.path, name, true]);
         expect([o.path, name, JSON.parse(res.text).error.code]).toEqual([o.path, name, expect.any(String)]);
+        expect([o.path, name, res.text.length < 10_000]).toEqual([o.path, name, true]);
       }
       const big = await rawRequest(realPath(o.path), 40_000);
       expect(big).toMatch(/^HTTP\/1\.1 431/);
       expect(big).toContain('"error"');
     }
-    expect(calls).toBeGreaterThan(150);
+    expect(calls).toBeGreaterThan(300);
     expect(await snapshot(owner.tenantId)).toEqual(before);
   }, 120_000);
 });

@@ -1,7 +1,6 @@
-/** Bearer-key authentication (401) and per-route scope checks (403). */
+/** Bearer-key authentication (401). Scopes are checked from the route table (route-guards.ts). */
 import type { RequestHandler } from 'express';
 import { authenticateApiKey } from '../../common/auth/api-keys';
-import type { Scope } from '../../common/auth/scopes';
 import type { Db } from '../../common/db/connect';
 import { ApiError } from '../errors';
 
@@ -15,15 +14,6 @@ export function authenticate(db: Db): RequestHandler {
     const auth = await authenticateApiKey(db, match[1]!);
     if (!auth) throw new ApiError(401, 'unauthorized', 'invalid or revoked API key');
     req.auth = auth;
-    next();
-  };
-}
-
-export function requireScope(scope: Scope): RequestHandler {
-  return (req, _res, next) => {
-    if (!req.auth?.scopes.includes(scope)) {
-      throw new ApiError(403, 'forbidden', `this API key lacks the "${scope}" scope`, { required_scope: scope });
-    }
     next();
   };
 }

@@ -1,10 +1,10 @@
 /** The last two handlers: unknown routes (404) and every thrown error, always as contract JSON. */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../common/logger';
-import { ApiError } from '../errors';
+import { ApiError, clip } from '../errors';
 
 export const unknownRoute: RequestHandler = (req) => {
-  throw new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`);
+  throw new ApiError(404, 'not_found', `no route for ${clip(req.method, 20)} ${clip(req.path, 200)}`);
 };
 
 /** body-parser and raw-body tag their errors with a `type`; map each to the contract. */

@@ -2,13 +2,19 @@
  * `Idempotency-Key` on POST and PATCH, stored in Postgres so it holds across replicas and
  * restarts. The same key and request within 24 h replays the first answer
  * (`X-Idempotency-Replayed: true`); the same key with another request is 409; a request that
- * arrives while the first is still running waits for its answer. Handlers also derive the ids
- * they create from the key, so even a retry after a crash mid-request creates nothing twice.
+ * arrives while the first is still running waits for its answer. Handlers derive the ids they
+ * create from the key and the request (`createdIdFor`), so a retry after a crash mid-request
+ * creates nothing twice, and a key reused after its record expired creates something new.
+ *
+ * This runs after authentication and the scope check: a stored answer is only ever replayed to
+ * a key that may make the request. Answers are stored sealed (they can carry a webhook secret).
  */
 import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { sql } from 'kysely';
 import type { Db } from '../../common/db/connect';
+import { deterministicId, type IdPrefix, newId } from '../../common/ids';
+import type { SecretBox } from '../../common/webhooks/secrets';
 import { ApiError } from '../errors';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -16,8 +22,15 @@ const TTL_HOURS = 24;
 /** A first request still "in progress" after this long died with its process: a retry takes over. */
 const ABANDONED_AFTER_MS = 30_000;
 const WAIT_FOR_FIRST_MS = 15_000;
+/** Answers that say nothing about the request itself, only about this moment or this caller. */
+const NOT_KEPT = new Set([401, 403, 408, 429]);
 
-export function idempotency(db: Db): RequestHandler {
+/** The id of a resource this request creates: derived from its Idempotency-Key and body, else new. */
+export function createdIdFor(req: Request, prefix: IdPrefix, tenantId: string): string {
+  return req.idempotency ? deterministicId(prefix, tenantId, req.idempotency.key, req.idempotency.requestHash) : newId(prefix);
+}
+
+export function idempotency(db: Db, box: SecretBox): RequestHandler {
   return async (req, res, next) => {
     const key = req.get('idempotency-key');
     if (key === undefined || (req.method !== 'POST' && req.method !== 'PATCH')) return next();
@@ -25,14 +38,14 @@ export function idempotency(db: Db): RequestHandler {
       throw new ApiError(400, 'validation_error', 'Idempotency-Key must be 1 to 255 printable ASCII characters', { field: 'Idempotency-Key' });
     }
     const tenantId = req.auth!.tenantId;
-    const hash = createHash('sha256').update(`${req.method} ${req.originalUrl.split('?')[0]}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
+    const hash = createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${req.bodyHash ?? ''}`).digest('hex');
 
     for (const deadline = Date.now() + WAIT_FOR_FIRST_MS; ; ) {
       const claimed = await db
         .insertInto('idempotency_keys')
         .values({ tenant_id: tenantId, key, request_hash: hash, status: 'in_progress', expires_at: sql<Date>`now() + make_interval(hours => ${TTL_HOURS})` })
         .onConflict((oc) =>
-          oc.columns(['tenant_id', 'key']).doUpdateSet({ request_hash: hash, status: 'in_progress', response_status: null, response_body: null, locked_at: sql`now()`, expires_at: sql`now() + make_interval(hours => ${TTL_HOURS})` })
+          oc.columns(['tenant_id', 'key']).doUpdateSet({ request_hash: hash, status: 'in_progress', response_status: null, response_sealed: null, locked_at: sql`now()`, expires_at: sql`now() + make_interval(hours => ${TTL_HOURS})` })
             // Take the row over only when it expired, or when its first request was abandoned.
             .where(({ or, eb }) =>
               or([
@@ -56,7 +69,7 @@ export function idempotency(db: Db): RequestHandler {
       }
       if (existing.status === 'done') {
         res.setHeader('X-Idempotency-Replayed', 'true');
-        res.status(existing.response_status ?? 200).json(existing.response_body);
+        res.status(existing.response_status ?? 200).json(existing.response_sealed ? JSON.parse(box.open(existing.response_sealed)) : null);
         return;
       }
       if (Date.now() > deadline) {
@@ -65,14 +78,19 @@ export function idempotency(db: Db): RequestHandler {
       await new Promise((r) => setTimeout(r, 100));
     }
 
-    req.idempotencyKey = key;
+    req.idempotency = { key, requestHash: hash };
     const send = res.json.bind(res);
     res.json = (body: unknown) => {
-      // 5xx answers are not kept: the retry should do the work again.
-      const store =
-        res.statusCode < 500
-          ? db.updateTable('idempotency_keys').set({ status: 'done', response_status: res.statusCode, response_body: JSON.stringify(body ?? null) }).where('tenant_id', '=', tenantId).where('key', '=', key).execute()
-          : db.deleteFrom('idempotency_keys').where('tenant_id', '=', tenantId).where('key', '=', key).execute();
+      // 5xx and caller-specific answers are not kept: the retry should do the work again.
+      const keep = res.statusCode < 500 && !NOT_KEPT.has(res.statusCode);
+      const store = keep
+        ? db
+            .updateTable('idempotency_keys')
+            .set({ status: 'done', response_status: res.statusCode, response_sealed: box.seal(JSON.stringify(body ?? null)) })
+            .where('tenant_id', '=', tenantId)
+            .where('key', '=', key)
+            .execute()
+        : db.deleteFrom('idempotency_keys').where('tenant_id', '=', tenantId).where('key', '=', key).execute();
       store.then(
         () => send(body),
         () => send(body),

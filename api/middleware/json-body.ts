@@ -3,7 +3,8 @@
  * contract's error shape (body-parser's own errors are translated in the error handler).
  */
 import { isUtf8 } from 'node:buffer';
-import express, { type RequestHandler } from 'express';
+import { createHash } from 'node:crypto';
+import express, { type Request, type RequestHandler } from 'express';
 import { ApiError } from '../errors';
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -17,14 +18,16 @@ export function jsonBody(limit: string): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
     if (METHODS_WITH_BODY.has(req.method) && hasBody(req) && !req.is('application/json')) {
       throw new ApiError(415, 'unsupported_media_type', 'request bodies must be application/json', {
-        content_type: req.get('content-type') ?? null,
+        content_type: (req.get('content-type') ?? '').slice(0, 100) || null,
       });
     }
     next();
   };
-  // Invalid UTF-8 is refused, not silently turned into replacement characters and stored.
-  const verify = (_req: unknown, _res: unknown, buf: Buffer): void => {
+  const verify = (req: Request, _res: unknown, buf: Buffer): void => {
+    // Invalid UTF-8 is refused, not silently turned into replacement characters and stored.
     if (!isUtf8(buf)) throw new ApiError(400, 'validation_error', 'request body is not valid UTF-8', { field: '(body)' });
+    // What an Idempotency-Key is bound to: the bytes as sent (no re-serialising of a parsed value).
+    req.bodyHash = createHash('sha256').update(buf).digest('hex');
   };
   return [requireJson, express.json({ limit, strict: false, type: 'application/json', verify })];
 }

@@ -8,15 +8,14 @@ import { retryDelaysOf } from '../../common/webhooks/profiles';
 import { toAttemptResource, toDeliveryResource } from '../../common/webhooks/resource';
 import type { ApiContext } from '../context';
 import { ApiError, notFound } from '../errors';
-import { authOf, requireScope } from '../middleware/auth';
+import { authOf } from '../middleware/auth';
 import { parseBody, parseId, parseQuery } from '../validate';
 
 export function deliveryRoutes(ctx: ApiContext): Router {
   const router = Router();
   const { db, temporal, config } = ctx;
-  const manage = requireScope('webhooks:manage');
 
-  router.get('/webhooks/deliveries', manage, async (req, res) => {
+  router.get('/webhooks/deliveries', async (req, res) => {
     const q = parseQuery(deliveryListQuerySchema, req);
     let query = db.selectFrom('webhook_deliveries').where('tenant_id', '=', authOf(req).tenantId);
     if (q.subscription_id) query = query.where('subscription_id', '=', q.subscription_id);
@@ -30,7 +29,7 @@ export function deliveryRoutes(ctx: ApiContext): Router {
     res.json({ items: rows.map(toDeliveryResource), total, page: q.page, page_size: q.page_size, has_more: q.page * q.page_size < total });
   });
 
-  router.get('/webhooks/deliveries/:id', manage, async (req, res) => {
+  router.get('/webhooks/deliveries/:id', async (req, res) => {
     const id = parseId(deliveryIdSchema, req.params.id, 'delivery');
     const row = await db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).where('tenant_id', '=', authOf(req).tenantId).executeTakeFirst();
     if (!row) throw notFound('delivery');
@@ -38,7 +37,7 @@ export function deliveryRoutes(ctx: ApiContext): Router {
     res.json({ ...toDeliveryResource(row), attempts: attempts.map(toAttemptResource) });
   });
 
-  router.post('/webhooks/deliveries/:id/retry', manage, async (req, res) => {
+  router.post('/webhooks/deliveries/:id/retry', async (req, res) => {
     const id = parseId(deliveryIdSchema, req.params.id, 'delivery');
     parseBody(emptyBody, req);
     const { tenantId } = authOf(req);

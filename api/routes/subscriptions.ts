@@ -3,7 +3,6 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { sql } from 'kysely';
 import { appendEvents } from '../../common/events/append';
-import { newId } from '../../common/ids';
 import { subscriptionCreateSchema, subscriptionEventsSchema, subscriptionIdSchema, subscriptionPatchSchema } from '../../common/schemas/webhooks';
 import { deliveryIdFor, PROFILES, type ProviderName } from '../../common/webhooks/profiles';
 import { toSubscriptionResource } from '../../common/webhooks/resource';
@@ -12,8 +11,9 @@ import { generateSecret, SecretBox } from '../../common/webhooks/secrets';
 import { stopSubscriptionDeliveries } from '../../common/webhooks/subscription-stop';
 import { checkWebhookUrl, UrlPolicyError } from '../../common/webhooks/url-policy';
 import type { ApiContext } from '../context';
-import { ApiError, badRequest, notFound, validationError } from '../errors';
-import { authOf, requireScope } from '../middleware/auth';
+import { ApiError, badRequest, describeValue, notFound, validationError } from '../errors';
+import { authOf } from '../middleware/auth';
+import { createdIdFor } from '../middleware/idempotency';
 import { parseBody, parseId } from '../validate';
 
 const ROTATION_OVERLAP_HOURS = 24;
@@ -22,13 +22,12 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
   const router = Router();
   const { db, temporal, config } = ctx;
   const box = new SecretBox(config.secretKey);
-  const manage = requireScope('webhooks:manage');
 
   const checkUrl = async (url: string): Promise<void> => {
     try {
-      await checkWebhookUrl(url, config.allowPrivateUrls);
+      await checkWebhookUrl(url, config.urlPolicy);
     } catch (err) {
-      if (err instanceof UrlPolicyError) throw badRequest(`url: ${err.message}`, { field: 'url', value: url.slice(0, 200) });
+      if (err instanceof UrlPolicyError) throw badRequest(`url: ${err.message}`, { field: 'url', value: describeValue(url) });
       throw err;
     }
   };
@@ -46,10 +45,17 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
     return row;
   };
 
-  router.post('/webhooks/subscriptions', manage, async (req, res) => {
+  router.post('/webhooks/subscriptions', async (req, res) => {
     const { tenantId } = authOf(req);
     const body = parseBody(subscriptionCreateSchema, req);
     await checkUrl(body.url);
+    const id = createdIdFor(req, 'whsub', tenantId);
+    // A keyed retry after a crash gets the subscription (and secret) its first attempt created.
+    const earlier = await db.selectFrom('webhook_subscriptions').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
+    if (earlier) {
+      res.status(201).location(`/v1/webhooks/subscriptions/${earlier.id}`).json({ ...toSubscriptionResource(earlier), secret: box.open(earlier.secret_enc) });
+      return;
+    }
     const secret = generateSecret(body.provider);
     const row = await db.transaction().execute(async (trx) => {
       // Serialise creates per tenant so the limit holds under concurrency.
@@ -68,7 +74,7 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
       return trx
         .insertInto('webhook_subscriptions')
         .values({
-          id: newId('whsub'),
+          id,
           tenant_id: tenantId,
           provider: body.provider,
           url: body.url,
@@ -85,7 +91,7 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
     res.status(201).location(`/v1/webhooks/subscriptions/${row.id}`).json({ ...toSubscriptionResource(row), secret });
   });
 
-  router.get('/webhooks/subscriptions', manage, async (req, res) => {
+  router.get('/webhooks/subscriptions', async (req, res) => {
     const rows = await db
       .selectFrom('webhook_subscriptions')
       .selectAll()
@@ -96,11 +102,11 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
     res.json({ items: rows.map(toSubscriptionResource), total: rows.length });
   });
 
-  router.get('/webhooks/subscriptions/:id', manage, async (req, res) => {
+  router.get('/webhooks/subscriptions/:id', async (req, res) => {
     res.json(toSubscriptionResource(await loadSubscription(req)));
   });
 
-  router.patch('/webhooks/subscriptions/:id', manage, async (req, res) => {
+  router.patch('/webhooks/subscriptions/:id', async (req, res) => {
     const sub = await loadSubscription(req);
     const patch = parseBody(subscriptionPatchSchema, req);
     if (patch.events) {
@@ -123,7 +129,7 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
     res.json(toSubscriptionResource(row));
   });
 
-  router.delete('/webhooks/subscriptions/:id', manage, async (req, res) => {
+  router.delete('/webhooks/subscriptions/:id', async (req, res) => {
     const sub = await loadSubscription(req);
     parseBody(z.strictObject({}), req);
     await db
@@ -135,7 +141,7 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
     res.json({ id: sub.id, deleted: true, cancelled_deliveries: cancelled });
   });
 
-  router.post('/webhooks/subscriptions/:id/rotate-secret', manage, async (req, res) => {
+  router.post('/webhooks/subscriptions/:id/rotate-secret', async (req, res) => {
     const sub = await loadSubscription(req);
     parseBody(z.strictObject({}), req);
     const secret = generateSecret(sub.provider as ProviderName);
@@ -158,11 +164,11 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
     });
   });
 
-  router.post('/webhooks/subscriptions/:id/test', manage, async (req, res) => {
+  router.post('/webhooks/subscriptions/:id/test', async (req, res) => {
     const sub = await loadSubscription(req);
     parseBody(z.strictObject({}), req);
     if (!sub.is_active) throw badRequest('the subscription is disabled; re-enable it first', { field: 'is_active', value: false });
-    const eventId = newId('evt');
+    const eventId = createdIdFor(req, 'evt', sub.tenant_id);
     const now = new Date().toISOString();
     // Planned for this subscription only; the outbox relay starts its delivery once committed.
     await db.transaction().execute((trx) =>

@@ -196,7 +196,8 @@ export interface IdempotencyKeysTable {
   request_hash: string;
   status: 'in_progress' | 'done';
   response_status: number | null;
-  response_body: Json<unknown>;
+  /** The answer's JSON, sealed with the hub's secret key (it may carry a webhook secret). */
+  response_sealed: string | null;
   locked_at: ColumnType<Date, Date | string | undefined, Date | string>;
   expires_at: Timestamp;
 }

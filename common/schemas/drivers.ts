@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { e164, idParam, limitParam, text } from './primitives';
+import { e164, idParam, limitParam, plainString, text } from './primitives';
 
 export const driverCreateSchema = z.strictObject({
   name: text(200),
@@ -19,7 +19,7 @@ export const driverListQuerySchema = z.strictObject({
   status: z.enum(['online', 'offline']).optional(),
   zone: text(100).optional(),
   limit: limitParam(100, 50),
-  cursor: z.string().max(200).optional(),
+  cursor: plainString().max(200).optional(),
 });
 
 export const driverIdSchema = idParam('drv');

@@ -1,7 +1,7 @@
 /** Request and response schemas for stops: these validate requests and feed the OpenAPI document. */
 import { z } from 'zod';
 import { FAILURE_REASONS, PAYMENT_METHODS, STOP_STATUSES } from '../stops/lifecycle';
-import { e164, httpsUrl, idParam, isoDateTime, limitParam, text } from './primitives';
+import { e164, httpsUrl, idParam, isoDateTime, limitParam, plainString, text } from './primitives';
 
 export const timeWindowSchema = z
   .strictObject({ from: isoDateTime, to: isoDateTime })
@@ -66,7 +66,7 @@ export const stopListQuerySchema = z.strictObject({
   external_ref: text(200).optional(),
   updated_since: isoDateTime.optional(),
   limit: limitParam(100, 50),
-  cursor: z.string().max(200).optional(),
+  cursor: plainString().max(200).optional(),
 });
 
 export const geocodedSchema = z.object({

@@ -1,7 +1,7 @@
 /** Request and response schemas for subscriptions, deliveries and the events feed. */
 import { z } from 'zod';
 import { CANONICAL_EVENTS, eventNamesOf, PROVIDERS, type ProviderName } from '../webhooks/profiles';
-import { idParam, isoDateTime, limitParam, text } from './primitives';
+import { decimalParam, idParam, isoDateTime, limitParam, plainString, text } from './primitives';
 
 const MAX_RETRY_DELAY_SECONDS = 2 * 24 * 3600;
 
@@ -10,7 +10,7 @@ const retrySchedule = z
   .min(1)
   .max(20);
 
-const eventsFilter = z.array(z.string().max(100)).max(50);
+const eventsFilter = z.array(plainString().max(100)).max(50);
 
 /** Event names are the subscription's own dialect's; `*` (or none) means all. */
 function checkEventNames(provider: ProviderName, events: readonly string[] | undefined, ctx: z.RefinementCtx): void {
@@ -24,7 +24,7 @@ function checkEventNames(provider: ProviderName, events: readonly string[] | und
 
 export const subscriptionCreateSchema = z
   .strictObject({
-    url: z.string().min(1).max(2083),
+    url: plainString().min(1).max(2083),
     events: eventsFilter.default([]),
     provider: z.enum(PROVIDERS).default('standard'),
     name: text(200).nullish(),
@@ -39,7 +39,7 @@ export const subscriptionEventsSchema = (provider: ProviderName) =>
 
 export const subscriptionPatchSchema = z
   .strictObject({
-    url: z.string().min(1).max(2083).optional(),
+    url: plainString().min(1).max(2083).optional(),
     events: eventsFilter.optional(),
     name: text(200).nullish(),
     description: text(1000).nullish(),
@@ -75,15 +75,15 @@ export const DELIVERY_STATUSES = ['pending', 'retrying', 'succeeded', 'failed', 
 
 export const deliveryListQuerySchema = z.strictObject({
   subscription_id: subscriptionIdSchema.optional(),
-  event_type: z.string().max(100).optional(),
+  event_type: plainString().max(100).optional(),
   status: z.enum(DELIVERY_STATUSES).optional(),
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  page: decimalParam(1, 100_000).default(1),
   page_size: limitParam(100, 50),
 });
 
 export const eventsQuerySchema = z.strictObject({
   since: isoDateTime.optional(),
-  after: z.string().max(200).optional(),
+  after: plainString().max(200).optional(),
   event_type: z.enum(CANONICAL_EVENTS).optional(),
   limit: limitParam(1000, 100),
 });
