@@ -19,6 +19,13 @@ export default tseslint.config(
     },
   },
   {
+    // Shared code never depends on workflow code: each workflow's contract lives in common/temporal/.
+    files: ['common/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/workflows', '**/workflows/*'], message: 'common/ must not import workflows/: put the contract in common/temporal/.' }] }],
+    },
+  },
+  {
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -2,25 +2,15 @@
 import { heartbeat, activityInfo } from '@temporalio/activity';
 import { sql } from 'kysely';
 import { isUniqueViolation } from '../common/db/errors';
-import { inParallel, startOnce } from '../common/events/outbox';
-import type { StopCreateInput } from '../common/schemas/stops';
+import { inParallel } from '../common/in-parallel';
+import { startOnce } from '../common/temporal/start-once';
+import type { ImportCommitted, ImportInput } from '../common/temporal/bulk-import';
 import type { StopRejection } from '../common/stops/failures';
 import { insertNewStops } from '../common/stops/insert';
 import { toStopResource } from '../common/stops/resource';
-import { stopWorkflowOptions } from '../common/temporal/stop-workflows';
+import { stopWorkflowOptions } from '../common/temporal/stop-lifecycle';
+import { stopLifecycleWorkflow } from '../workflows/stop-lifecycle';
 import type { ActivityDeps } from './deps';
-
-export interface ImportInput {
-  tenantId: string;
-  importId: string;
-  stops: { id: string; data: StopCreateInput }[];
-}
-
-export interface ImportCommitted {
-  import_id: string;
-  count: number;
-  stops: { id: string; external_ref: string | null; status: string }[];
-}
 
 const START_CONCURRENCY = 32;
 
@@ -70,7 +60,7 @@ export function importActivities({ db, temporal, config }: ActivityDeps) {
         await db.updateTable('imports').set({ workflows_started: done }).where('id', '=', input.importId).execute();
       };
       await inParallel(rows.slice(from), START_CONCURRENCY, async (row) => {
-        await startOnce(() => temporal.workflow.start('stopLifecycleWorkflow', stopWorkflowOptions(config.taskQueue, { tenantId: input.tenantId, stopId: row.id, existing: toStopResource(row) })));
+        await startOnce(() => temporal.workflow.start(stopLifecycleWorkflow, stopWorkflowOptions(config.taskQueue, { tenantId: input.tenantId, stopId: row.id, existing: toStopResource(row) })));
         done++;
         if (done % 50 === 0) await markStarted();
       });

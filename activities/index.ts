@@ -6,7 +6,8 @@ import { geocodingActivities } from './geocoding';
 import { importActivities } from './imports';
 import { stopActivities } from './stops';
 import { systemActivities } from './system';
-import { webhookActivities } from './webhooks';
+import { deliveryQueueActivities } from './delivery-queue';
+import { housekeepingActivities } from './housekeeping';
 
 /**
  * Every activity, so that a database error that will fail the same way on every retry (bad
@@ -34,7 +35,8 @@ export function createActivities(deps: ActivityDeps) {
     ...systemActivities(deps),
     ...stopActivities(deps),
     ...geocodingActivities(deps),
-    ...webhookActivities(deps),
+    ...deliveryQueueActivities(deps),
+    ...housekeepingActivities(deps),
     ...importActivities(deps),
   });
 }

@@ -80,7 +80,7 @@ async function count(h: Harness, receiver: CountingReceiver, tag: string, drill:
     const open = await db
       .selectFrom('webhook_deliveries as d')
       .innerJoin('events as e', 'e.id', 'd.event_id')
-      .select(['d.id', 'd.event_id', 'd.status', 'd.attempt_count', 'd.next_retry_at', 'd.error_message', 'e.dispatched_at'])
+      .select(['d.id', 'd.event_id', 'd.status', 'd.attempt_count', 'd.next_retry_at', 'd.error_message'])
       .where('d.event_id', 'in', [...eventIds])
       .where('d.status', '!=', 'succeeded')
       .execute();

@@ -69,16 +69,15 @@ async function settle(h: Harness): Promise<number> {
   const started = Date.now();
   const db = h.services.database.db;
   while (Date.now() - started < PHASE_DEADLINE_MS) {
-    const [stops, events, deliveries] = await Promise.all([
+    const [stops, deliveries] = await Promise.all([
       db
         .selectFrom('stops')
         .select((eb) => eb.fn.countAll<string>().as('n'))
         .where((eb) => eb.or([eb('lifecycle_started_at', 'is', null), eb('geocoded', 'is', null)]))
         .executeTakeFirstOrThrow(),
-      db.selectFrom('events').select((eb) => eb.fn.countAll<string>().as('n')).where('dispatched_at', 'is', null).executeTakeFirstOrThrow(),
       db.selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow(),
     ]);
-    if (Number(stops.n) + Number(events.n) + Number(deliveries.n) === 0) break;
+    if (Number(stops.n) + Number(deliveries.n) === 0) break;
     await new Promise((r) => setTimeout(r, 200));
   }
   return Date.now() - started;

@@ -6,6 +6,18 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { UrlPolicy } from './webhooks/url-policy';
 
+/** How the workers' delivery queue consumer paces itself (see worker/delivery/queue-consumer.ts). */
+export interface QueueLimits {
+  /** Tries in flight in one worker process (sending or being recorded). */
+  maxInFlight: number;
+  /** Tries in flight per subscription, across every worker. */
+  perSubscription: number;
+  /** Rows per claim. */
+  batch: number;
+  /** Polling beside the NOTIFY wake-ups (expired leases, lost notifications). */
+  pollMs: number;
+}
+
 const flag = z
   .enum(['0', '1', 'true', 'false', ''])
   .optional()
@@ -38,6 +50,10 @@ const envSchema = z.object({
   /** How long the API waits on a workflow (a stop move, an import) before answering 503. */
   HUB_UPDATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   HUB_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(25),
+  /** Webhook tries in flight per worker process. */
+  HUB_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(512),
+  /** Webhook tries in flight per subscription, across all workers. */
+  HUB_SUBSCRIPTION_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(16),
   /** A Nominatim-compatible search URL; unset = the offline gazetteer. */
   HUB_GEOCODER_URL: z.string().url().optional(),
   /** Encrypts webhook secrets at rest; the dev stack uses a fixed development key. */
@@ -74,6 +90,7 @@ export interface HubConfig {
   secretKey?: string;
   geocoderUrl?: string;
   maxSubscriptionsPerTenant: number;
+  deliveryQueue: QueueLimits;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -105,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     secretKey: e.HUB_SECRET_KEY,
     geocoderUrl: e.HUB_GEOCODER_URL,
     maxSubscriptionsPerTenant: e.HUB_MAX_SUBSCRIPTIONS,
+    deliveryQueue: { maxInFlight: e.HUB_DELIVERY_CONCURRENCY, perSubscription: e.HUB_SUBSCRIPTION_CONCURRENCY, batch: 200, pollMs: 1_000 },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -10,7 +10,7 @@ import { openServices, stackFilePath, writeStackFile } from '../common/runtime';
 import { apiContextOf } from '../api/context';
 import { startApi } from '../api/server';
 import { ensureSchedules } from '../worker/schedules';
-import { connectWorker, createHubWorker, startOutboxRelay } from '../worker/worker';
+import { connectWorker, createHubWorker, startQueueWork } from '../worker/worker';
 import { ensureDevTenant } from './dev-tenant';
 import { stackOptionsFor, startEmbeddedStack } from './stack';
 import { rmSync } from 'node:fs';
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   });
   await ensureSchedules(services.temporal, config.taskQueue);
   const workerRun = worker.run();
-  const relay = startOutboxRelay({ connection, db: services.database.db, config, databaseUrl: stack.endpoints.databaseUrl, logger });
+  const queue = startQueueWork({ connection, db: services.database.db, config, databaseUrl: stack.endpoints.databaseUrl, logger });
   const api = await startApi(apiContextOf(services, config, logger), config.port, config.host);
 
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -53,10 +53,10 @@ async function main(): Promise<void> {
     stopping = true;
     say(`${signal}: stopping ...`);
     await api.close();
+    await queue.stop();
     // The SDK drains the worker on SIGINT/SIGTERM by itself; only ask when it has not yet.
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun.catch(() => undefined);
-    await relay.stop();
     await connection.close();
     await services.close();
     await stack.stop();

@@ -10,7 +10,7 @@ import { createApiKey } from '../common/auth/api-keys';
 import { findUnsafeInput } from '../api/middleware/input-guard';
 import { postOnce } from '../common/webhooks/http-attempt';
 import { isPublicAddress } from '../common/webhooks/url-policy';
-import { stopTransitionUpdates } from '../workflows/stop-lifecycle';
+import { stopTransitionUpdates } from '../common/temporal/stop-lifecycle';
 import { startTestHub, type TestHub, type TestTenant } from './support/hub';
 import { createDriver, createStop, eventually, stopBody } from './support/fixtures';
 

@@ -71,7 +71,7 @@ test('every history of a mixed run replays against the current workflow code', a
     histories.push({ workflowId: wf.workflowId, history: await hub.temporal.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory() });
   }
   const kinds = new Set(histories.map((h) => h.workflowId.split('/')[0]));
-  expect([...kinds].sort()).toEqual(expect.arrayContaining(['event', 'import', 'stop']));
+  expect([...kinds].sort()).toEqual(expect.arrayContaining(['delivery', 'import', 'stop']));
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, histories)) {
     if (result.error) failures.push(`${result.workflowId}: ${String(result.error).slice(0, 300)}`);

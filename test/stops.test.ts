@@ -1,4 +1,4 @@
-import { stopStateQuery } from '../workflows/stop-lifecycle';
+import { stopStateQuery } from '../common/temporal/stop-lifecycle';
 import { SA } from '../common/temporal/search-attributes';
 import { TRANSITIONS } from '../common/stops/lifecycle';
 import { startTestHub, type TestHub, type TestTenant } from './support/hub';

@@ -1,9 +1,14 @@
 /**
  * The long retry schedules, run in the time-skipping test server so that 29 hours of Naveera
- * timers take seconds. The delays are read back from the workflow's own history.
+ * timers take seconds. The real engine runs: the queue consumer sends every try to a loopback
+ * receiver, the retry workflow keeps time. The waits are read back from the workflow's history:
+ * each is the schedule's delay from the end of its own try (the signalling time, at most 1 s,
+ * may be taken off).
  */
+import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { Client as PgClient } from 'pg';
 import { ulid } from 'ulid';
 import { createActivities } from '../activities';
 import { loadConfig } from '../common/config';
@@ -11,84 +16,162 @@ import { connectDatabase, type DbHandle } from '../common/db/connect';
 import { migrateToLatest } from '../common/db/migrate';
 import { appendEvents } from '../common/events/append';
 import { createLogger } from '../common/logger';
+import { deliveryStateQuery, deliveryWorkflowId } from '../common/temporal/delivery-retry';
 import { PROFILES, type ProviderName } from '../common/webhooks/profiles';
 import { SecretBox } from '../common/webhooks/secrets';
 import { ensureTools } from '../dev/tools';
-import { deliverEventWorkflow } from '../workflows/deliver-event';
 import { installTemporalRuntime } from '../worker/runtime';
+import { type QueueWork, startQueueWork } from '../worker/worker';
+import { eventually } from './support/fixtures';
 import { failTimes, Receiver } from './support/receiver';
 
 let env: TestWorkflowEnvironment;
 let database: DbHandle;
 let receiver: Receiver;
-const config = loadConfig({ ...process.env, HUB_ALLOW_PRIVATE_URLS: '1', HUB_TASK_QUEUE: `skip-${ulid()}` });
+let worker: Worker;
+let running: Promise<void>;
+let queue: QueueWork;
+let config: ReturnType<typeof loadConfig>;
+/** Waiting on this client does not skip time; the test skips it where it should. */
+let temporal: Client;
+
+/** The Java test server has no custom search attributes: starts go without them. */
+const withoutSearchAttributes: WorkflowClientInterceptor = {
+  start: (input, next) => next({ ...input, options: { ...input.options, typedSearchAttributes: undefined } }),
+  signalWithStart: (input, next) => next({ ...input, options: { ...input.options, typedSearchAttributes: undefined } }),
+};
 
 beforeAll(async () => {
   installTemporalRuntime(createLogger('error'));
+  // A database of its own: the queue consumer here must not take other test files' deliveries.
+  const name = `skip_${ulid().toLowerCase()}`;
+  const admin = new PgClient({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `/${name}`;
+  config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), HUB_ALLOW_PRIVATE_URLS: '1', HUB_TASK_QUEUE: `skip-${ulid()}` });
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: ensureTools().testServer.path } },
   });
   database = connectDatabase(config.databaseUrl!);
   await migrateToLatest(database.db);
   receiver = await new Receiver().start();
+  const logger = createLogger('silent');
+  temporal = new Client({ connection: env.connection, interceptors: { workflow: [withoutSearchAttributes] } });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: config.taskQueue,
+    workflowBundle: { codePath: process.env.HUB_WORKFLOW_BUNDLE! },
+    activities: createActivities({ db: database.db, temporal, config, logger }),
+  });
+  running = worker.run();
+  queue = startQueueWork({ connection: env.nativeConnection, temporal, db: database.db, config, databaseUrl: config.databaseUrl!, logger });
 }, 120_000);
 
 afterAll(async () => {
+  await queue?.stop();
+  worker?.shutdown();
+  await running;
   await receiver?.stop();
   await database?.close();
   await env?.teardown();
 });
 
-/** One tenant, one subscription of `provider` to `path`, one stop event; runs its delivery workflow to the end. */
-async function deliverThroughSchedule(provider: ProviderName, path: string) {
+interface Delivered {
+  result: unknown;
+  timers: number[];
+  tries: number;
+  delivery: { id: string; status: string; attempt_count: number; max_attempts: number };
+}
+
+/** One tenant, one subscription per target, one stop event to all of them; waits until every delivery ended. */
+async function deliverToAll(targets: { provider: ProviderName; path: string }[]): Promise<Delivered[]> {
   const { db } = database;
   const tenantId = `ten_${ulid()}`;
   await db.insertInto('tenants').values({ id: tenantId, name: 'skip' }).execute();
-  const subId = `whsub_${ulid()}`;
-  await db
-    .insertInto('webhook_subscriptions')
-    .values({ id: subId, tenant_id: tenantId, provider, url: `${receiver.url}${path}`, events: [], secret_enc: new SecretBox(config.secretKey).seal('s3cret') })
-    .execute();
+  for (const target of targets) {
+    await db
+      .insertInto('webhook_subscriptions')
+      .values({ id: `whsub_${ulid()}`, tenant_id: tenantId, provider: target.provider, url: `${receiver.url}${target.path}`, events: [], secret_enc: new SecretBox(config.secretKey).seal('s3cret') })
+      .execute();
+  }
   const eventId = `evt_${ulid()}`;
   await db.transaction().execute((trx) =>
     appendEvents(trx, tenantId, [
       { id: eventId, type: 'stop.created', subjectType: 'stop', subjectId: 'stop_X', sequence: 1, payload: { id: 'stop_X', status: 'pending', address: 'a', external_ref: 'r', customer_name: null, driver_id: null, time_window: null, created_at: new Date().toISOString() } },
     ]),
   );
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: config.taskQueue,
-    workflowBundle: { codePath: process.env.HUB_WORKFLOW_BUNDLE! },
-    activities: createActivities({ db, temporal: env.client, config, logger: createLogger('silent') }),
-  });
-  const workflowId = `event/${eventId}`;
-  const result = await worker.runUntil(
-    env.client.workflow.execute(deliverEventWorkflow, { workflowId, taskQueue: config.taskQueue, args: [{ tenantId, eventId, indexed: false }] }),
+  const deliveries = await db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
+    .select(['d.id', 's.url'])
+    .where('d.event_id', '=', eventId)
+    .execute();
+  return Promise.all(
+    targets.map(async (target) => {
+      const id = deliveries.find((d) => d.url.endsWith(target.path))!.id;
+      const handle = temporal.workflow.getHandle(deliveryWorkflowId(id));
+      const result = await skipThroughWaits(id);
+      const history = await handle.fetchHistory();
+      const timers = (history.events ?? [])
+        .filter((e) => e.timerStartedEventAttributes)
+        .map((e) => {
+          const t = e.timerStartedEventAttributes!.startToFireTimeout!;
+          return Number(t.seconds) + Number(t.nanos ?? 0) / 1e9;
+        });
+      const delivery = await db.selectFrom('webhook_deliveries').select(['id', 'status', 'attempt_count', 'max_attempts']).where('id', '=', id).executeTakeFirstOrThrow();
+      const tries = (await db.selectFrom('webhook_attempts').select('attempt_number').where('delivery_id', '=', id).execute()).length;
+      return { result, timers, tries, delivery };
+    }),
   );
-  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-  const timers = (history.events ?? [])
-    .filter((e) => e.timerStartedEventAttributes)
-    .map((e) => Number(e.timerStartedEventAttributes!.startToFireTimeout!.seconds));
-  const delivery = await db.selectFrom('webhook_deliveries').selectAll().where('event_id', '=', eventId).executeTakeFirstOrThrow();
-  // Tries run as local activities (markers in history); each one is recorded as an attempt row.
-  const tries = (await db.selectFrom('webhook_attempts').select('attempt_number').where('delivery_id', '=', delivery.id).execute()).length;
-  return { result, timers, tries, delivery };
+}
+
+const deliverThroughSchedule = async (provider: ProviderName, path: string): Promise<Delivered> => (await deliverToAll([{ provider, path }]))[0]!;
+
+/**
+ * The first try fails in the queue consumer and starts the retry workflow. Each time the
+ * workflow sits in its timer, time is skipped past it (tries themselves happen in real time, in
+ * the queue consumer, which the test server cannot see: left to skip on its own, it would skip
+ * while a try is out).
+ */
+async function skipThroughWaits(deliveryId: string): Promise<unknown> {
+  const handle = temporal.workflow.getHandle(deliveryWorkflowId(deliveryId));
+  await eventually(() => handle.describe().catch(() => undefined), (d) => d !== undefined, 10_000);
+  for (;;) {
+    if ((await handle.describe()).status.name !== 'RUNNING') return handle.result().catch((err: unknown) => err);
+    const state = await handle.query(deliveryStateQuery);
+    const last = state.tries[state.tries.length - 1];
+    if (state.phase === 'waiting' && last) await env.sleep(last.waitMs + 1_000);
+    else await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Each wait is its delay from the end of its own try, less at most a second of signalling. */
+function expectWaits(timers: number[], delays: readonly number[]): void {
+  expect(timers).toHaveLength(delays.length);
+  timers.forEach((t, i) => {
+    expect([i, t <= delays[i]!]).toEqual([i, true]);
+    expect([i, t >= delays[i]! - 1]).toEqual([i, true]);
+  });
 }
 
 test('naveera: 8 tries at immediate, 5 s, 30 s, 2 min, 10 min, 1 h, 4 h, 24 h, then failed', async () => {
   receiver.on('/naveera-down', failTimes(1000));
-  const { timers, tries, delivery } = await deliverThroughSchedule('naveera', '/naveera-down');
-  expect(timers).toEqual([5, 30, 120, 600, 3600, 14400, 86400]);
-  expect(timers).toEqual([...PROFILES.naveera.retryDelaysSeconds]);
+  const { timers, tries, delivery, result } = await deliverThroughSchedule('naveera', '/naveera-down');
+  expectWaits(timers, [5, 30, 120, 600, 3600, 14400, 86400]);
+  expectWaits(timers, PROFILES.naveera.retryDelaysSeconds);
   expect(tries).toBe(8);
   expect(receiver.at('/naveera-down')).toHaveLength(8);
   expect(delivery).toMatchObject({ status: 'failed', attempt_count: 8, max_attempts: 8 });
+  expect(String((result as Error).message)).toMatch(/failed/);
 }, 120_000);
 
 test('zippex: 4 tries at immediate, 1 min, 10 min, 1 h, then failed', async () => {
   receiver.on('/zippex-down', failTimes(1000, 503));
   const { timers, tries, delivery } = await deliverThroughSchedule('zippex', '/zippex-down');
-  expect(timers).toEqual([60, 600, 3600]);
+  expectWaits(timers, [60, 600, 3600]);
   expect(tries).toBe(4);
   expect(receiver.at('/zippex-down')).toHaveLength(4);
   expect(delivery.status).toBe('failed');
@@ -96,11 +179,25 @@ test('zippex: 4 tries at immediate, 1 min, 10 min, 1 h, then failed', async () =
 
 test('a receiver that fails 3 times then succeeds gets exactly 4 tries', async () => {
   receiver.on('/flaky', failTimes(3));
-  const { timers, tries, delivery } = await deliverThroughSchedule('naveera', '/flaky');
+  const { timers, tries, delivery, result } = await deliverThroughSchedule('naveera', '/flaky');
+  expect(result).toEqual({ status: 'succeeded', attempts: 4 });
   expect(tries).toBe(4);
-  expect(timers).toEqual([5, 30, 120]);
+  expectWaits(timers, [5, 30, 120]);
   expect(receiver.at('/flaky')).toHaveLength(4);
   expect(delivery).toMatchObject({ status: 'succeeded', attempt_count: 4 });
   const attempts = await database.db.selectFrom('webhook_attempts').select(['attempt_number', 'status_code', 'succeeded']).where('delivery_id', '=', delivery.id).orderBy('attempt_number').execute();
   expect(attempts.map((a) => [a.status_code, a.succeeded])).toEqual([[500, false], [500, false], [500, false], [200, true]]);
+}, 120_000);
+
+test('a slow sibling does not move another subscription\'s waits', async () => {
+  // One event to two subscriptions: one answers after 3 s, the other at once; both always fail.
+  receiver.on('/slow-sibling', (_r, _n, res) => setTimeout(() => res.writeHead(500).end(), 3_000));
+  receiver.on('/fast-sibling', failTimes(1000));
+  const [slow, fast] = await deliverToAll([
+    { provider: 'zippex', path: '/slow-sibling' },
+    { provider: 'zippex', path: '/fast-sibling' },
+  ]);
+  expectWaits(fast!.timers, PROFILES.zippex.retryDelaysSeconds);
+  expectWaits(slow!.timers, PROFILES.zippex.retryDelaysSeconds);
+  expect([slow!.tries, fast!.tries]).toEqual([4, 4]);
 }, 120_000);

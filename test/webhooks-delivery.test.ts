@@ -1,10 +1,11 @@
 /** How deliveries behave: retries, Retry-After, 410, redirects, manual retry, disable, delete, rotation. */
+import { WorkflowFailedError } from '@temporalio/client';
 import { sql } from 'kysely';
-import { deliveryStateQuery } from '../workflows/deliver-event';
+import { deliveryStateQuery, deliveryWorkflowId } from '../common/temporal/delivery-retry';
 import { outboxSweepWorkflow, subscriptionHealthWorkflow, eventRetentionWorkflow } from '../workflows/housekeeping';
-import { appendEvents } from '../common/events/append';
 import { RESPONSE_CAPTURE_BYTES } from '../common/webhooks/http-attempt';
 import * as verify from '../common/webhooks/verify';
+import { claimDue } from '../worker/delivery/queue-consumer';
 import { HOUSEKEEPING, scheduleId } from '../worker/schedules';
 import { startTestHub, type TestHub, type TestTenant } from './support/hub';
 import { createStop, eventually } from './support/fixtures';
@@ -38,6 +39,7 @@ async function deliveriesOf(t: TestTenant, subId: string): Promise<any[]> {
 
 async function deliveryOnce(t: TestTenant, subId: string, accept: (d: any) => boolean, timeoutMs = 20_000): Promise<any> {
   const list = await eventually(() => deliveriesOf(t, subId), (items) => items.length > 0 && accept(items[0]), timeoutMs);
+  if (!list[0] || !accept(list[0])) throw new Error(`the delivery never got there: ${JSON.stringify(list[0])}`);
   const detail = await hub.call('GET', `/v1/webhooks/deliveries/${list[0].id}`, { key: t.key });
   return detail.body;
 }
@@ -128,23 +130,47 @@ test('manual retry: only a failed delivery, which then gets a new series of trie
   expect(notFailed.body.error.code).toBe('delivery_not_retryable');
 });
 
-test('a manual retry whose signal was lost is resumed by the sweep once it is overdue', async () => {
-  const { t, sub, path } = await subscribed({ retry_schedule: [1] });
-  receiver.on(path, failTimes(2));
+test('a retry no workflow waits for (terminated by an operator) is picked up again by the sweep', async () => {
+  const { t, sub, path } = await subscribed({ retry_schedule: [3600] });
+  receiver.on(path, failTimes(1));
   await createStop(hub, t.key);
-  const failed = await deliveryOnce(t, sub.id, (x) => x.status === 'failed');
-  // What the retry route writes before its signal, with the signal never sent (the API died),
-  // and the retry's time long past.
-  await hub.db
-    .updateTable('webhook_deliveries')
-    .set({ status: 'retrying', max_attempts: sql`attempt_count + 2`, next_retry_at: sql`now() - interval '10 minutes'`, failed_at: null })
-    .where('id', '=', failed.id)
-    .execute();
-  const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `sweep-${failed.id}` });
+  const waiting = await deliveryOnce(t, sub.id, (x) => x.status === 'retrying');
+  const handle = hub.temporal.workflow.getHandle(deliveryWorkflowId(waiting.id));
+  await eventually(() => handle.describe().catch(() => undefined), (d) => d !== undefined, 5_000);
+  await handle.terminate('an operator cleaning up');
+  // Its hour is long past, and nothing is waiting to send it.
+  await hub.db.updateTable('webhook_deliveries').set({ next_retry_at: sql`now() - interval '10 minutes'` }).where('id', '=', waiting.id).execute();
+  const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `sweep-${waiting.id}` });
   expect(swept).toBeGreaterThanOrEqual(1);
   const done = await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
-  expect(done.attempt_count).toBe(3);
-  expect(receiver.at(path)).toHaveLength(3);
+  expect(done.attempt_count).toBe(2);
+  expect(receiver.at(path)).toHaveLength(2);
+});
+
+test('a try whose hand-off to its workflow was lost is handed over by the sweep', async () => {
+  const { t, sub, path } = await subscribed({ retry_schedule: [1] });
+  // The worker records tries but cannot reach Temporal: as if it died right after recording.
+  await hub.stopWorkers();
+  const blind = await hub.startWorker({ queue: false });
+  const stop = await createStop(hub, t.key);
+  try {
+    const [claimed] = await claimDue(hub.db, 10, 16);
+    expect(claimed!.event_id).toBe(`evt_${stop.id.slice(5)}_0001`);
+    await hub.db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'retrying', attempt_count: 1, last_attempted_at: sql`now() - interval '1 minute'`, next_retry_at: sql`now() - interval '59 seconds'`, handoff_pending: true, lease_until: null })
+      .where('id', '=', claimed!.id)
+      .execute();
+    await hub.db.insertInto('webhook_attempts').values({ delivery_id: claimed!.id, attempt_number: 1, started_at: new Date(Date.now() - 60_000), duration_ms: 5, status_code: 500, error: 'HTTP 500', response_body: 'not yet', succeeded: false }).execute();
+  } finally {
+    await blind.stop();
+    await hub.startWorker();
+  }
+  const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `sweep-handoff-${stop.id}` });
+  expect(swept).toBeGreaterThanOrEqual(1);
+  const done = await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
+  expect(done).toMatchObject({ status: 'succeeded', attempt_count: 2 });
+  expect(receiver.at(path)).toHaveLength(1); // the first try above was made up; only the retry was sent
 });
 
 test('disabling stops pending retries; new events are not delivered until it is re-enabled', async () => {
@@ -156,8 +182,8 @@ test('disabling stops pending retries; new events are not delivered until it is 
   expect(disabled.body).toMatchObject({ is_active: false, disabled_reason: 'disabled by the subscriber' });
   const cancelled = await deliveryOnce(t, sub.id, (x) => x.status === 'cancelled');
   expect(cancelled.id).toBe(pending.id);
-  const workflow = hub.temporal.workflow.getHandle(`event/${cancelled.event_id}`);
-  expect(await workflow.result()).toEqual({ [pending.id]: 'cancelled' });
+  const workflow = hub.temporal.workflow.getHandle(deliveryWorkflowId(pending.id));
+  expect(await workflow.result()).toEqual({ status: 'cancelled', attempts: 1 });
   expect(stop.id).toBeDefined();
 
   await createStop(hub, t.key);
@@ -179,8 +205,8 @@ test('deleting a subscription cancels its pending retries and hides it', async (
   const del = await hub.call('DELETE', `/v1/webhooks/subscriptions/${sub.id}`, { key: t.key });
   expect(del.body).toMatchObject({ id: sub.id, deleted: true, cancelled_deliveries: 1 });
   expect((await hub.call('GET', `/v1/webhooks/subscriptions/${sub.id}`, { key: t.key })).status).toBe(404);
-  const workflow = hub.temporal.workflow.getHandle(`event/${pending.event_id}`);
-  expect(await workflow.result()).toEqual({ [pending.id]: 'cancelled' });
+  const workflow = hub.temporal.workflow.getHandle(deliveryWorkflowId(pending.id));
+  expect(await workflow.result()).toEqual({ status: 'cancelled', attempts: 1 });
   expect(receiver.at(path)).toHaveLength(1);
 });
 
@@ -277,14 +303,35 @@ test('a filter delivers only the named events', async () => {
   expect(sub.events).toEqual(['delivery.cancelled']);
 });
 
-test('delivery workflows carry search attributes operators can filter on', async () => {
-  const { t, sub } = await subscribed({ provider: 'kourier', events: [] });
+test('a delivery that has to wait is a workflow operators can find, read and follow; a failed one ends failed', async () => {
+  const { t, sub, path } = await subscribed({ provider: 'kourier', events: [], retry_schedule: [1] });
+  receiver.on(path, failTimes(1));
   await createStop(hub, t.key);
   const d = await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
-  const handle = hub.temporal.workflow.getHandle(`event/${d.event_id}`);
+  const handle = hub.temporal.workflow.getHandle(deliveryWorkflowId(d.id));
+  expect(await handle.result()).toEqual({ status: 'succeeded', attempts: 2 });
   const desc = await handle.describe();
   expect(desc.searchAttributes).toMatchObject({ TenantId: [t.tenantId], EventType: ['stop.created'], SubscriptionId: [sub.id], Provider: ['kourier'] });
-  expect(await handle.query(deliveryStateQuery)).toEqual({ [d.id]: { status: 'succeeded', attempts: 1 } });
+  expect(await desc.staticSummary()).toBe(`stop.created → ${new URL(receiver.url).host} (kourier)`);
+  const state = await handle.query(deliveryStateQuery);
+  expect(state.tries.map((x) => [x.attempt, x.status, x.statusCode])).toEqual([[1, 'retrying', 500], [2, 'succeeded', 200]]);
+  const found = [];
+  for await (const wf of hub.temporal.workflow.list({ query: `SubscriptionId = "${sub.id}"` })) found.push(wf.workflowId);
+  expect(found).toEqual([deliveryWorkflowId(d.id)]);
+
+  // A delivery that ran out of tries is a failed workflow, with the last error.
+  const down = await subscribed({ retry_schedule: [1] });
+  receiver.on(down.path, failTimes(100, 502));
+  await createStop(hub, down.t.key);
+  const failed = await deliveryOnce(down.t, down.sub.id, (x) => x.status === 'failed');
+  const err = await hub.temporal.workflow.getHandle(deliveryWorkflowId(failed.id)).result().catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  expect(String((err as WorkflowFailedError).cause?.message)).toMatch(/failed after try 2 of 2: HTTP 502/);
+  // A delivery whose first try succeeds never needed one.
+  const fine = await subscribed();
+  await createStop(hub, fine.t.key);
+  const first = await deliveryOnce(fine.t, fine.sub.id, (x) => x.status === 'succeeded');
+  expect(await hub.temporal.workflow.getHandle(deliveryWorkflowId(first.id)).describe().catch(() => 'none')).toBe('none');
 });
 
 describe('housekeeping', () => {
@@ -293,39 +340,31 @@ describe('housekeeping', () => {
     await hub.ensureSchedules(); // idempotent
     for (const job of HOUSEKEEPING) {
       const desc = await hub.temporal.schedule.getHandle(scheduleId(hub.config.taskQueue, job.name)).describe();
-      expect(desc.action).toMatchObject({ type: 'startWorkflow', workflowType: job.workflowType });
+      expect(desc.action).toMatchObject({ type: 'startWorkflow', workflowType: job.workflowType.name });
       expect(desc.spec.intervals?.length).toBe(1);
     }
   });
 
-  test('an event is delivered by the relay at once, and by the sweep when no relay took it', async () => {
-    const { t, sub, path } = await subscribed({ events: ['driver.online'] });
-    const append = (eventId: string) =>
-      hub.db.transaction().execute((trx) =>
-        appendEvents(trx, t.tenantId, [{ id: eventId, type: 'driver.online', subjectType: 'driver', subjectId: 'drv_X', payload: { id: 'drv_X', status: 'online' } }]),
-      );
-    const live = `evt_${Date.now()}LIVE`;
-    await append(live);
-    const [first] = await receiver.waitFor(path, 1);
-    expect(first!.headers['webhook-id']).toBe(live);
-
-    // A worker without its relay: as if the relay died between the commit and the start.
+  test('a stop whose lifecycle start was missed gets its workflow from the sweep; a lease left by a dead worker runs out and the delivery goes out', async () => {
+    const { t, path } = await subscribed();
+    // A worker without its queue work: nothing starts the stop's workflow, nothing sends.
     await hub.stopWorkers();
-    const bare = await hub.startWorker({ relay: false });
+    const bare = await hub.startWorker({ queue: false });
+    let stop: any;
     try {
-      const lost = `evt_${Date.now()}LOST`;
-      await append(lost);
-      await sql`update events set created_at = now() - interval '1 minute' where id = ${lost}`.execute(hub.db);
-      const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `sweep-${lost}` });
+      stop = await createStop(hub, t.key);
+      // As if a worker had taken the delivery and died: its lease has just run out.
+      await hub.db.updateTable('webhook_deliveries').set({ lease_until: sql`now() - interval '1 second'` }).where('tenant_id', '=', t.tenantId).execute();
+      await sql`update stops set created_at = now() - interval '2 minutes' where id = ${stop.id}`.execute(hub.db);
+      const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `sweep-${stop.id}` });
       expect(swept).toBeGreaterThanOrEqual(1);
-      const got = await receiver.waitFor(path, 2);
-      expect(got[1]!.headers['webhook-id']).toBe(lost);
-      const items = await eventually(() => deliveriesOf(t, sub.id), (list) => list.length === 2 && list.every((d) => d.status === 'succeeded'));
-      expect(items.map((d) => d.status)).toEqual(['succeeded', 'succeeded']);
+      expect((await hub.temporal.workflow.getHandle(`stop/${stop.id}`).describe()).status.name).toBe('RUNNING');
     } finally {
       await bare.stop();
       await hub.startWorker();
     }
+    const [got] = await receiver.waitFor(path, 1);
+    expect(got!.headers['webhook-id']).toBe(`evt_${stop.id.slice(5)}_0001`);
   });
 
   test('auto-disable: 5 days without success (standard), over 90 % failures for 24 h (zippex)', async () => {

@@ -4,7 +4,7 @@ import { installTemporalRuntime } from './runtime';
 import { createLogger } from '../common/logger';
 import { openServices, resolveEndpoints } from '../common/runtime';
 import { ensureSchedules } from './schedules';
-import { connectWorker, createHubWorker, startOutboxRelay } from './worker';
+import { connectWorker, createHubWorker, startQueueWork } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,12 +19,19 @@ async function main(): Promise<void> {
     workflowBundlePath: process.env.HUB_WORKFLOW_BUNDLE || undefined,
   });
   await ensureSchedules(services.temporal, config.taskQueue);
-  const relay = startOutboxRelay({ connection, db: services.database.db, config, databaseUrl: endpoints.databaseUrl, logger });
+  const queue = startQueueWork({ connection, db: services.database.db, config, databaseUrl: endpoints.databaseUrl, logger });
+  // On SIGINT/SIGTERM the queue stops claiming at once and finishes the tries in flight, while
+  // the SDK (which installs its own handlers) drains the Temporal worker; Worker.run resolves then.
+  let draining: Promise<void> | undefined;
+  const drain = (): void => {
+    draining ??= queue.stop();
+  };
+  process.once('SIGINT', drain);
+  process.once('SIGTERM', drain);
   logger.info({ task_queue: config.taskQueue }, 'worker running');
-  // Worker.run resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs
-  // the signal handlers).
   await worker.run();
-  await relay.stop();
+  drain();
+  await draining;
   await connection.close();
   await services.close();
   logger.info('worker stopped');

@@ -3,11 +3,12 @@
  * task queue so several hubs can share one Temporal namespace.
  */
 import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { eventRetentionWorkflow, outboxSweepWorkflow, subscriptionHealthWorkflow } from '../workflows/housekeeping';
 
 export const HOUSEKEEPING = [
-  { name: 'outbox-sweep', workflowType: 'outboxSweepWorkflow', every: '30s' },
-  { name: 'subscription-health', workflowType: 'subscriptionHealthWorkflow', every: '5m' },
-  { name: 'event-retention', workflowType: 'eventRetentionWorkflow', every: '1h' },
+  { name: 'outbox-sweep', workflowType: outboxSweepWorkflow, every: '30s' },
+  { name: 'subscription-health', workflowType: subscriptionHealthWorkflow, every: '5m' },
+  { name: 'event-retention', workflowType: eventRetentionWorkflow, every: '1h' },
 ] as const;
 
 export const scheduleId = (taskQueue: string, name: string): string => `${taskQueue}:${name}`;

@@ -3,9 +3,9 @@
  * history row and `stop.created` event, then every stop's lifecycle workflow starts. The API
  * waits on the `committed` update, so it answers 201 exactly when the transaction committed.
  */
-import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ImportCommitted, ImportInput } from '../activities/imports';
+import { type BulkImportWorkflow, type ImportCommitted, importCommittedUpdate, importStateQuery } from '../common/temporal/bulk-import';
 
 /** The one transaction, as a local activity: the API's 201 waits on it, so no extra round trips. */
 const db = proxyLocalActivities<Activities>({
@@ -19,10 +19,7 @@ const starter = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 20 },
 });
 
-export const importCommittedUpdate = defineUpdate<ImportCommitted>('committed');
-export const importStateQuery = defineQuery<{ phase: string; count: number }>('state');
-
-export async function bulkImportWorkflow(input: ImportInput): Promise<{ import_id: string; count: number; status: string }> {
+export const bulkImportWorkflow: BulkImportWorkflow = async (input) => {
   let phase = 'committing';
   let committed: ImportCommitted | undefined = undefined;
   let rejection: ApplicationFailure | undefined;
@@ -44,4 +41,4 @@ export async function bulkImportWorkflow(input: ImportInput): Promise<{ import_i
   await starter.startImportedStops({ tenantId: input.tenantId, importId: input.importId });
   phase = 'completed';
   return { import_id: input.importId, count: committed.count, status: 'completed' };
-}
+};

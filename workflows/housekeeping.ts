@@ -7,9 +7,9 @@ const acts = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
 });
 
-/** Starts delivery for events whose workflow start was lost (a crash right after commit). */
+/** Finishes what a crash or an outage left undone: lifecycle starts, hand-offs to retry workflows. */
 export async function outboxSweepWorkflow(): Promise<number> {
-  return acts.dispatchPendingEvents({ olderThanSeconds: 10, limit: 1000 });
+  return acts.sweepOutbox({ limit: 1000 });
 }
 
 /** Switches off subscriptions that keep failing, per their dialect's rule. */

@@ -1,6 +1,6 @@
 /** Every workflow the worker runs. This file is the worker bundle's entry point. */
 export { bulkImportWorkflow } from './bulk-import';
-export { deliverEventWorkflow } from './deliver-event';
+export { deliveryRetryWorkflow } from './delivery-retry';
 export { eventRetentionWorkflow, outboxSweepWorkflow, subscriptionHealthWorkflow } from './housekeeping';
 export { pingWorkflow } from './ping';
 export { stopLifecycleWorkflow } from './stop-lifecycle';

@@ -1,7 +1,7 @@
 /**
  * One workflow per stop (`stop/<stop id>`), alive until the stop is completed, failed or
  * cancelled. The stop row and its `stop.created` event are committed before the workflow starts
- * (by the API or an import; the outbox relay starts it). Every change arrives as a Workflow
+ * (the workers' lifecycle starter or the stop's import starts it). Every change arrives as a Workflow
  * Update: validators refuse invalid moves before they enter history, handlers apply accepted ones
  * one at a time through an activity that writes the stop row, its history row and its event in
  * one transaction.
@@ -12,24 +12,24 @@ import {
   allHandlersFinished,
   CancellationScope,
   condition,
-  defineQuery,
-  defineUpdate,
+  type defineUpdate,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { StopChange, StopResult } from '../activities/stops';
-import type { ActionPayloads, StopPatchInput, StopResource } from '../common/schemas/stops';
+import type { StopPatchInput, StopResource } from '../common/schemas/stops';
 import type { StopRejection } from '../common/stops/failures';
+import { patchStopUpdate, type StopLifecycleWorkflow, stopStateQuery, stopTransitionUpdates } from '../common/temporal/stop-lifecycle';
 import {
   canTransition,
   isTerminal,
   type StopStatus,
   TRANSITION_ACTIONS,
   TRANSITIONS,
-  type TransitionAction,
 } from '../common/stops/lifecycle';
 import { FifoLock } from './fifo-lock';
 
@@ -50,32 +50,13 @@ const geocoder = proxyActivities<Activities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 30 },
 });
 
-export interface StopWorkflowInput {
-  tenantId: string;
-  stopId: string;
-  /** The stop as its import committed it; otherwise the workflow reads the committed row. */
-  existing?: StopResource;
-}
-
-export interface StopWorkflowState {
-  stop: StopResource | null;
-  pending_transitions: StopStatus[];
-  rejected: Omit<StopRejection, 'ok'> | null;
-}
-
-export const patchStopUpdate = defineUpdate<StopResource, [StopPatchInput]>('patch');
-export const stopTransitionUpdates = Object.fromEntries(
-  TRANSITION_ACTIONS.map((action) => [action, defineUpdate<StopResource, [ActionPayloads[typeof action]]>(action)]),
-) as { [A in TransitionAction]: ReturnType<typeof defineUpdate<StopResource, [ActionPayloads[A]]>> };
-export const stopStateQuery = defineQuery<StopWorkflowState>('state');
-
 const fail = (r: Omit<StopRejection, 'ok'>): ApplicationFailure =>
   ApplicationFailure.create({ type: r.type, message: r.message, details: [r.details], nonRetryable: true });
 
 const invalidTransition = (action: string, status: string): ApplicationFailure =>
   fail({ type: 'InvalidTransition', message: `cannot ${action} a stop that is ${status}`, details: { current_status: status, action } });
 
-export async function stopLifecycleWorkflow(input: StopWorkflowInput): Promise<{ stop_id: string; status: string }> {
+export const stopLifecycleWorkflow: StopLifecycleWorkflow = async (input) => {
   const { tenantId, stopId } = input;
   let stop: StopResource | null = null;
   let rejected: Omit<StopRejection, 'ok'> | null = null;
@@ -84,9 +65,13 @@ export async function stopLifecycleWorkflow(input: StopWorkflowInput): Promise<{
   const lock = new FifoLock();
   const projectedStatus = (): string => pending[pending.length - 1] ?? stop?.status ?? 'pending';
 
+  /** What the Temporal UI shows beside the workflow: where the stop is now. */
+  const showStatus = (s: StopResource): void => setCurrentDetails(s.driver_id ? `${s.status}, driver ${s.driver_id}` : s.status);
+
   const settle = (result: StopResult): StopResource => {
     if (!result.ok) throw fail(result);
     stop = result.stop;
+    showStatus(stop);
     return stop;
   };
 
@@ -198,6 +183,7 @@ export async function stopLifecycleWorkflow(input: StopWorkflowInput): Promise<{
     return { stop_id: stopId, status: 'rejected' };
   }
   stop = created.stop;
+  showStatus(stop);
   if (!stop.geocoded) startGeocoding(stop.address);
 
   await condition(() => stop !== null && isTerminal(stop.status) && pending.length === 0 && allHandlersFinished());
@@ -206,4 +192,4 @@ export async function stopLifecycleWorkflow(input: StopWorkflowInput): Promise<{
     await geocoding.done;
   }
   return { stop_id: stopId, status: stop.status };
-}
+};

@@ -1,7 +1,7 @@
 /** Webhook deliveries: list, detail with every try, and manual retry of a failed one. */
 import { Router } from 'express';
 import { sql } from 'kysely';
-import { resumeDelivery } from '../../common/events/outbox';
+import { CHANNELS, notify } from '../../common/events/notify';
 import { emptyBody } from '../../common/schemas/primitives';
 import { deliveryIdSchema, deliveryListQuerySchema } from '../../common/schemas/webhooks';
 import { retryDelaysOf } from '../../common/webhooks/profiles';
@@ -13,7 +13,7 @@ import { parseBody, parseId, parseQuery } from '../validate';
 
 export function deliveryRoutes(ctx: ApiContext): Router {
   const router = Router();
-  const { db, temporal, config } = ctx;
+  const { db } = ctx;
 
   router.get('/webhooks/deliveries', async (req, res) => {
     const q = parseQuery(deliveryListQuerySchema, req);
@@ -56,17 +56,20 @@ export function deliveryRoutes(ctx: ApiContext): Router {
       throw new ApiError(400, 'delivery_not_retryable', 'the subscription is disabled; re-enable it first', { status: found.status });
     }
     const tries = retryDelaysOf(found).length + 1;
-    // The status check and the switch to `retrying` are one statement: two retries cannot both win.
-    const claimed = await db
-      .updateTable('webhook_deliveries')
-      .set({ status: 'retrying', max_attempts: sql`attempt_count + ${tries}`, next_retry_at: sql`now()`, failed_at: null })
-      .where('id', '=', id)
-      .where('status', '=', 'failed')
-      .returningAll()
-      .executeTakeFirst();
+    // A new series of tries on the subscription's schedule, first one now: back on the queue the
+    // workers take from. The status check and the switch are one statement: two retries cannot both win.
+    const claimed = await db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('webhook_deliveries')
+        .set({ status: 'pending', retry_base: sql`attempt_count`, max_attempts: sql`attempt_count + ${tries}`, next_retry_at: sql`now()`, failed_at: null, lease_until: null, handoff_pending: false })
+        .where('id', '=', id)
+        .where('status', '=', 'failed')
+        .returningAll()
+        .executeTakeFirst();
+      if (row) await notify(trx, CHANNELS.deliveries);
+      return row;
+    });
     if (!claimed) throw new ApiError(400, 'delivery_not_retryable', 'the delivery is no longer failed', {});
-    // If this signal is lost (a crash right here), the sweep finds the overdue delivery and resumes it.
-    await resumeDelivery(temporal, config.taskQueue, { tenantId, eventId: found.event_id, deliveryId: id });
     res.status(202).json({
       delivery_id: id,
       event_id: found.event_id,

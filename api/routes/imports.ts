@@ -5,8 +5,8 @@ import { deterministicId } from '../../common/ids';
 import { iso } from '../../common/iso';
 import { idParam } from '../../common/schemas/primitives';
 import { MAX_BULK_STOPS, stopCreateSchema, type StopCreateInput } from '../../common/schemas/stops';
-import { SA } from '../../common/temporal/search-attributes';
-import { bulkImportWorkflow, importCommittedUpdate } from '../../workflows/bulk-import';
+import { importCommittedUpdate, importWorkflowOptions } from '../../common/temporal/bulk-import';
+import { bulkImportWorkflow } from '../../workflows/bulk-import';
 import type { ApiContext } from '../context';
 import { ApiError, conflict, type FieldError, fieldErrors, listedErrors, notFound } from '../errors';
 import { authOf } from '../middleware/auth';
@@ -68,19 +68,12 @@ export function importRoutes(ctx: ApiContext): Router {
 
     const stops = items.map((data, i) => ({ id: deterministicId('stop', importId, String(i)), data }));
     try {
-      const committed = await withUpdateDeadline(temporal, config.updateTimeoutMs, () => temporal.workflow.executeUpdateWithStart(importCommittedUpdate, {
-        updateId: updateIdFor(req),
-        startWorkflowOperation: new WithStartWorkflowOperation(bulkImportWorkflow, {
-          workflowId: `import/${importId}`,
-          taskQueue: config.taskQueue,
-          args: [{ tenantId, importId, stops }],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          typedSearchAttributes: [
-            { key: SA.TenantId, value: tenantId },
-            { key: SA.ImportId, value: importId },
-          ],
+      const committed = await withUpdateDeadline(temporal, config.updateTimeoutMs, () =>
+        temporal.workflow.executeUpdateWithStart(importCommittedUpdate, {
+          updateId: updateIdFor(req),
+          startWorkflowOperation: new WithStartWorkflowOperation(bulkImportWorkflow, importWorkflowOptions(config.taskQueue, { tenantId, importId, stops })),
         }),
-      }));
+      );
       res.status(201).location(`/v1/imports/${importId}`).json(committed);
     } catch (err) {
       throw updateFailureToApiError(err) ?? err;
@@ -91,21 +84,14 @@ export function importRoutes(ctx: ApiContext): Router {
     const id = parseId(idParam('imp'), req.params.id, 'import');
     const row = await db.selectFrom('imports').selectAll().where('id', '=', id).where('tenant_id', '=', authOf(req).tenantId).executeTakeFirst();
     if (!row) throw notFound('import');
-    // The outbox relay dispatches the imported stops' created events; count them where they are.
-    const dispatched = await db
-      .selectFrom('events as e')
-      .innerJoin('stops as s', 's.id', 'e.subject_id')
-      .select(({ fn }) => fn.countAll<string>().as('n'))
-      .where('s.import_id', '=', row.id)
-      .where('e.sequence', '=', 1)
-      .where('e.dispatched_at', 'is not', null)
-      .executeTakeFirstOrThrow();
     res.json({
       import_id: row.id,
       status: row.status,
       count: row.count,
       workflows_started: row.workflows_started,
-      events_dispatched: Number(dispatched.n),
+      // The created events commit with the stops, and their deliveries are queued in that
+      // same transaction.
+      events_dispatched: row.count,
       created_at: iso(row.created_at),
       committed_at: iso(row.committed_at),
       completed_at: iso(row.completed_at),

@@ -10,11 +10,11 @@ import { ACTION_SCHEMAS, stopCreateSchema, stopListQuerySchema, stopPatchSchema 
 import { STOP_FAILURES } from '../../common/stops/failures';
 import { actionPath, isTerminal, TRANSITION_ACTIONS } from '../../common/stops/lifecycle';
 import { toStopResource } from '../../common/stops/resource';
-import { stopWorkflowOptions } from '../../common/temporal/stop-workflows';
+import { patchStopUpdate, stopTransitionUpdates, stopWorkflowOptions } from '../../common/temporal/stop-lifecycle';
 import { insertNewStops } from '../../common/stops/insert';
 import type { StopRow } from '../../common/db/schema';
 import { isUniqueViolation } from '../../common/db/errors';
-import { patchStopUpdate, stopLifecycleWorkflow, stopTransitionUpdates } from '../../workflows/stop-lifecycle';
+import { stopLifecycleWorkflow } from '../../workflows/stop-lifecycle';
 import type { ApiContext } from '../context';
 import { ApiError, conflict, notFound } from '../errors';
 import { authOf } from '../middleware/auth';

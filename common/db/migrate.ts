@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004_imports_idempotency';
 import * as m0005 from './migrations/0005_rate_limits';
 import * as m0006 from './migrations/0006_lifecycle_outbox';
 import * as m0007 from './migrations/0007_sealed_idempotent_answers';
+import * as m0008 from './migrations/0008_delivery_queue';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005_rate_limits': m0005,
   '0006_lifecycle_outbox': m0006,
   '0007_sealed_idempotent_answers': m0007,
+  '0008_delivery_queue': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

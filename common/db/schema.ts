@@ -113,7 +113,6 @@ export interface EventsTable {
   payload: Json<Record<string, unknown>>;
   created_at: CreatedAt;
   expires_at: Timestamp;
-  dispatched_at: Timestamp | null;
 }
 
 export interface WebhookSubscriptionsTable {
@@ -164,6 +163,12 @@ export interface WebhookDeliveriesTable {
   last_attempted_at: Timestamp | null;
   delivered_at: Timestamp | null;
   failed_at: Timestamp | null;
+  /** A worker is sending this try until then; null when nobody holds it. */
+  lease_until: Timestamp | null;
+  /** The result of the last try has yet to reach the delivery's retry workflow. */
+  handoff_pending: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Tries made before the current series (a manual retry starts a new one). */
+  retry_base: ColumnType<number, number | undefined, number>;
 }
 
 export interface WebhookAttemptsTable {

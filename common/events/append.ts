@@ -1,5 +1,5 @@
 /**
- * Appends events inside the caller's transaction, with their webhook deliveries planned.
+ * Appends events inside the caller's transaction, with their webhook deliveries queued.
  * Positions come from the tenant's counter row, taken as late as possible so the row lock is
  * held only until commit: positions follow commit order, which is what lets a polling cursor
  * never skip an event.
@@ -7,7 +7,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import { deliveriesFor } from '../webhooks/plan';
-import { notifyOutbox } from './outbox';
+import { CHANNELS, notify } from './notify';
 
 export const EVENT_RETENTION_DAYS = 7;
 
@@ -22,19 +22,17 @@ export interface NewEvent {
 }
 
 /**
- * An event with deliveries stays undispatched until the outbox relay started its delivery
- * workflow (woken by the NOTIFY sent at commit); one without is dispatched as it is written.
- * Returns whether the relay was notified.
+ * Writes the events and one pending delivery per matching active subscription; the commit wakes
+ * the workers' delivery queue. Returns how many deliveries were queued.
  */
 export async function appendEvents(
   trx: Transaction<Database>,
   tenantId: string,
   events: readonly NewEvent[],
   opts: { onlySubscriptionId?: string } = {},
-): Promise<boolean> {
-  if (events.length === 0) return false;
+): Promise<number> {
+  if (events.length === 0) return 0;
   const deliveries = await deliveriesFor(trx, tenantId, events, opts.onlySubscriptionId);
-  const delivered = new Set(deliveries.map((d) => d.event_id));
   const counter = await trx
     .updateTable('tenants')
     .set({ event_position: sql`event_position + ${events.length}` })
@@ -56,16 +54,15 @@ export async function appendEvents(
         previous_status: e.previousStatus ?? null,
         payload: JSON.stringify(e.payload),
         expires_at: sql<Date>`now() + make_interval(days => ${EVENT_RETENTION_DAYS})`,
-        dispatched_at: delivered.has(e.id) ? null : sql<Date>`now()`,
       })),
     )
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
-  if (deliveries.length === 0) return false;
+  if (deliveries.length === 0) return 0;
   // Postgres caps the parameters of one statement; 5,000 rows of 8 columns stay well inside.
   for (let i = 0; i < deliveries.length; i += 5_000) {
     await trx.insertInto('webhook_deliveries').values(deliveries.slice(i, i + 5_000)).onConflict((oc) => oc.column('id').doNothing()).execute();
   }
-  await notifyOutbox(trx);
-  return true;
+  await notify(trx, CHANNELS.deliveries);
+  return deliveries.length;
 }

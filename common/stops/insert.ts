@@ -1,12 +1,13 @@
 /**
  * Writes new stops: the rows (version 1), their first history rows and their `stop.created`
  * events, in the caller's transaction and with one statement per table however many there are.
- * The outbox relay starts each lifecycle workflow once this commits (imports start their own).
+ * The workers' lifecycle starter starts each lifecycle workflow once this commits (imports start
+ * their own).
  */
 import type { Transaction } from 'kysely';
 import type { Database, StopRow } from '../db/schema';
 import { appendEvents } from '../events/append';
-import { notifyOutbox } from '../events/outbox';
+import { CHANNELS, notify } from '../events/notify';
 import type { StopCreateInput } from '../schemas/stops';
 import { stopColumns } from './columns';
 import { stopEventId, type StopSource } from './lifecycle';
@@ -42,12 +43,12 @@ export async function insertNewStops(
     .insertInto('stop_history')
     .values(inserted.map((r) => ({ stop_id: r.id, seq: 1, tenant_id: tenantId, from_status: null, to_status: 'pending', source: opts.source, event_id: stopEventId(r.id, 1) })))
     .execute();
-  const notified = await appendEvents(
+  await appendEvents(
     trx,
     tenantId,
     inserted.map((r) => ({ id: stopEventId(r.id, 1), type: 'stop.created', subjectType: 'stop' as const, subjectId: r.id, sequence: 1, payload: toStopResource(r) })),
   );
-  // The relay also starts the new lifecycle workflows; one NOTIFY per transaction is enough.
-  if (!notified) await notifyOutbox(trx);
+  // Imports start their own stops' workflows; the workers' lifecycle starter takes the others.
+  if (!opts.importId) await notify(trx, CHANNELS.stops);
   return inserted;
 }

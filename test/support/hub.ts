@@ -16,7 +16,7 @@ import { createLogger, type Logger } from '../../common/logger';
 import { openServices, type Services } from '../../common/runtime';
 import { installTemporalRuntime } from '../../worker/runtime';
 import { deleteSchedules, ensureSchedules } from '../../worker/schedules';
-import { connectWorker, createHubWorker, startOutboxRelay } from '../../worker/worker';
+import { connectWorker, createHubWorker, startQueueWork } from '../../worker/worker';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -98,8 +98,8 @@ export class TestHub {
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   }
 
-  /** Starts an in-process worker on this hub's task queue, with its outbox relay unless told not to. */
-  async startWorker(opts: { relay?: boolean } = {}): Promise<RunningWorker> {
+  /** Starts an in-process worker on this hub's task queue, with its queue work (deliveries, lifecycle starts) unless told not to. */
+  async startWorker(opts: { queue?: boolean } = {}): Promise<RunningWorker> {
     const connection: NativeConnection = await connectWorker(this.config.temporal.address!);
     const worker = await createHubWorker({
       connection,
@@ -107,13 +107,13 @@ export class TestHub {
       workflowBundlePath: process.env.HUB_WORKFLOW_BUNDLE,
     });
     const running = worker.run();
-    const relay = opts.relay === false ? undefined : startOutboxRelay({ connection, db: this.db, config: this.config, databaseUrl: this.config.databaseUrl!, logger: this.logger });
+    const queue = opts.queue === false ? undefined : startQueueWork({ connection, db: this.db, config: this.config, databaseUrl: this.config.databaseUrl!, logger: this.logger });
     const handle: RunningWorker = {
       worker,
       stop: async () => {
+        await queue?.stop();
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
-        await relay?.stop();
         await connection.close();
         this.workers = this.workers.filter((w) => w !== handle);
       },

@@ -1,0 +1,41 @@
+/** What a delivery's retry workflow asks of the queue: put the delivery back, or say how it stands. */
+import { sql } from 'kysely';
+import { CHANNELS, notify } from '../common/events/notify';
+import type { DeliveryTry } from '../common/temporal/delivery-retry';
+import { latestTries } from '../common/webhooks/tries';
+import type { ActivityDeps } from './deps';
+
+export function deliveryQueueActivities({ db }: ActivityDeps) {
+  /** The delivery's latest recorded try, or `cancelled`; null if it has none yet. */
+  const latestDeliveryTry = async (input: { deliveryId: string }): Promise<DeliveryTry | 'cancelled' | null> => {
+    const row = await db.selectFrom('webhook_deliveries').select('status').where('id', '=', input.deliveryId).executeTakeFirst();
+    if (!row || row.status === 'cancelled') return 'cancelled';
+    return (await latestTries(db, [input.deliveryId])).get(input.deliveryId) ?? null;
+  };
+
+  return {
+    /**
+     * Makes try number `attempt` due now. Idempotent: a repeat finds it queued already. If the
+     * delivery moved on meanwhile (cancelled, or that try was made), says so instead.
+     */
+    async requeueDelivery(input: { deliveryId: string; attempt: number }): Promise<'queued' | 'cancelled' | DeliveryTry> {
+      const queued = await db.transaction().execute(async (trx) => {
+        const row = await trx
+          .updateTable('webhook_deliveries')
+          .set({ status: 'pending', next_retry_at: sql`now()`, lease_until: null })
+          .where('id', '=', input.deliveryId)
+          .where('status', '=', 'retrying')
+          .where('attempt_count', '=', input.attempt - 1)
+          .returning('id')
+          .executeTakeFirst();
+        if (row) await notify(trx, CHANNELS.deliveries);
+        return row !== undefined;
+      });
+      if (queued) return 'queued';
+      // Queued by an earlier run of this activity (a worker may be sending it right now).
+      const again = await db.selectFrom('webhook_deliveries').select(['status', 'attempt_count']).where('id', '=', input.deliveryId).executeTakeFirst();
+      if (again?.status === 'pending' && again.attempt_count === input.attempt - 1) return 'queued';
+      return (await latestDeliveryTry({ deliveryId: input.deliveryId })) ?? 'cancelled';
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The periodic jobs (run by Temporal Schedules, see worker/schedules.ts): the sweep that finishes
+ * what a crash or an outage left undone, switching off subscriptions that keep failing, and
+ * retention.
+ */
+import { sql } from 'kysely';
+import { PROFILES, type ProviderName } from '../common/webhooks/profiles';
+import { stopSubscriptionDeliveries } from '../common/webhooks/subscription-stop';
+import { startPendingLifecycles } from './lifecycle-starts';
+import type { ActivityDeps } from './deps';
+import { handOff, handoffsFor } from './delivery-handoff';
+
+/** A hand-off this old was not made by the worker that recorded the try (it died, or Temporal was away). */
+const HANDOFF_OVERDUE_SECONDS = 20;
+/** A retry this late has no workflow waiting for it (terminated by an operator, say). */
+const STRANDED_AFTER_SECONDS = 300;
+
+export function housekeepingActivities({ db, temporal, config, logger }: ActivityDeps) {
+  return {
+    /**
+     * Starts lifecycle workflows nobody started (imports included, after a minute), hands tries
+     * to their retry workflows where that did not happen, and re-attaches retries no workflow is
+     * waiting for. Every step is idempotent.
+     */
+    async sweepOutbox(input: { limit: number }): Promise<number> {
+      const target = { db, temporal, taskQueue: config.taskQueue };
+      const started = await startPendingLifecycles(target, { importedOlderThanSeconds: 60 });
+      const overdue = await db
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('handoff_pending', '=', true), eb('last_attempted_at', '<', sql<Date>`now() - make_interval(secs => ${HANDOFF_OVERDUE_SECONDS})`)]),
+            eb.and([eb('status', '=', 'retrying'), eb('next_retry_at', '<', sql<Date>`now() - make_interval(secs => ${STRANDED_AFTER_SECONDS})`)]),
+          ]),
+        )
+        .limit(input.limit)
+        .execute();
+      const handed = await handOff({ db, temporal, taskQueue: config.taskQueue, logger }, await handoffsFor(db, overdue.map((r) => r.id)));
+      if (started || handed) logger.info({ lifecycles_started: started, handoffs: handed }, 'sweep finished work left undone');
+      return started + handed;
+    },
+
+    /** Switches off subscriptions per their dialect's rule; returns the ids switched off. */
+    async checkSubscriptionHealth(): Promise<string[]> {
+      const subs = await db
+        .selectFrom('webhook_subscriptions')
+        .select(['id', 'provider', 'failing_since'])
+        .where('is_active', '=', true)
+        .where('deleted_at', 'is', null)
+        .where('failing_since', 'is not', null)
+        .execute();
+      const disabled: string[] = [];
+      for (const sub of subs) {
+        const policy = PROFILES[sub.provider as ProviderName].disable;
+        const failingHours = (Date.now() - new Date(sub.failing_since!).getTime()) / 3_600_000;
+        let reason: string | null = null;
+        if (policy.kind === 'no_success' && failingHours >= policy.windowHours) {
+          reason = `no successful delivery for ${Math.round(policy.windowHours / 24)} days`;
+        } else if (policy.kind === 'failure_rate' && failingHours >= policy.windowHours) {
+          const stats = await db
+            .selectFrom('webhook_attempts as a')
+            .innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
+            .select(({ fn }) => [fn.countAll<string>().as('total'), fn.sum<string>(sql`case when a.succeeded then 0 else 1 end`).as('failed')])
+            .where('d.subscription_id', '=', sub.id)
+            .where('a.started_at', '>', sql<Date>`now() - make_interval(hours => ${policy.windowHours})`)
+            .executeTakeFirstOrThrow();
+          const total = Number(stats.total);
+          if (total > 0 && Number(stats.failed) / total > policy.threshold) {
+            reason = `over ${Math.round(policy.threshold * 100)} % of deliveries failed for ${policy.windowHours} h`;
+          }
+        }
+        if (!reason) continue;
+        const res = await db
+          .updateTable('webhook_subscriptions')
+          .set({ is_active: false, disabled_at: sql`now()`, disabled_reason: reason, updated_at: sql`now()` })
+          .where('id', '=', sub.id)
+          .where('is_active', '=', true)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) === 0) continue;
+        await stopSubscriptionDeliveries(db, temporal, sub.id);
+        disabled.push(sub.id);
+      }
+      if (disabled.length) logger.warn({ subscriptions: disabled }, 'subscriptions switched off');
+      return disabled;
+    },
+
+    /** Deletes events past their 7-day retention (their deliveries and tries go with them). */
+    async purgeExpiredEvents(input: { limit: number }): Promise<number> {
+      const res = await db
+        .deleteFrom('events')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('events as e')
+            .select('e.id')
+            .where('e.expires_at', '<', sql<Date>`now()`)
+            .where(({ not, exists, selectFrom }) =>
+              not(exists(selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.event_id', '=', 'e.id').where('d.status', 'in', ['pending', 'retrying']))),
+            )
+            .limit(input.limit),
+        )
+        .executeTakeFirst();
+      return Number(res.numDeletedRows);
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * Wake-ups sent at commit (NOTIFY is transactional): the workers' delivery queue consumer and
+ * lifecycle starter listen, and also poll, so a lost notification only costs a poll interval.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/schema';
+
+export const CHANNELS = {
+  /** Deliveries became due (new events, requeued retries, manual retries). */
+  deliveries: 'hub_deliveries',
+  /** Stops were created whose lifecycle workflow has yet to start. */
+  stops: 'hub_stops',
+} as const;
+
+export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
+
+/** Inside a transaction, sent when it commits; outside one, at once. */
+export async function notify(db: Kysely<Database>, channel: Channel): Promise<void> {
+  await sql`select pg_notify(${channel}, '')`.execute(db);
+}

@@ -1,0 +1,48 @@
+/**
+ * The bulk import workflow's contract. The API starts it with Update-with-Start and waits on the
+ * `committed` update, so it answers 201 exactly when the import's one transaction committed.
+ */
+import type { WorkflowStartOptions } from '@temporalio/client';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { StopCreateInput } from '../schemas/stops';
+import { SA } from './search-attributes';
+
+export const importWorkflowId = (importId: string): string => `import/${importId}`;
+
+export interface ImportInput {
+  tenantId: string;
+  importId: string;
+  stops: { id: string; data: StopCreateInput }[];
+}
+
+export interface ImportCommitted {
+  import_id: string;
+  count: number;
+  stops: { id: string; external_ref: string | null; status: string }[];
+}
+
+export interface ImportResult {
+  import_id: string;
+  count: number;
+  status: string;
+}
+
+export type BulkImportWorkflow = (input: ImportInput) => Promise<ImportResult>;
+
+export const importCommittedUpdate = defineUpdate<ImportCommitted>('committed');
+export const importStateQuery = defineQuery<{ phase: string; count: number }>('state');
+
+/** A retried request (same Idempotency-Key, same import id) joins the running import. */
+export function importWorkflowOptions(taskQueue: string, input: ImportInput): WorkflowStartOptions<BulkImportWorkflow> & { workflowIdConflictPolicy: 'USE_EXISTING' } {
+  return {
+    workflowId: importWorkflowId(input.importId),
+    taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [
+      { key: SA.TenantId, value: input.tenantId },
+      { key: SA.ImportId, value: input.importId },
+    ],
+    staticSummary: `import of ${input.stops.length} stops`,
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * The stop lifecycle workflow's contract: its id, input, updates, query and start options. The
+ * workflow (workflows/stop-lifecycle.ts) implements it; the API, the lifecycle starter and
+ * imports start it and send it changes through these definitions only.
+ */
+import type { WorkflowStartOptions } from '@temporalio/client';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ActionPayloads, StopPatchInput, StopResource } from '../schemas/stops';
+import type { StopRejection } from '../stops/failures';
+import { type StopStatus, TRANSITION_ACTIONS, type TransitionAction } from '../stops/lifecycle';
+import { SA } from './search-attributes';
+
+export const stopWorkflowId = (stopId: string): string => `stop/${stopId}`;
+
+export interface StopWorkflowInput {
+  tenantId: string;
+  stopId: string;
+  /** The stop as it was committed (imports and the starter pass it); otherwise the workflow reads it. */
+  existing?: StopResource;
+}
+
+export interface StopWorkflowResult {
+  stop_id: string;
+  status: string;
+}
+
+export type StopLifecycleWorkflow = (input: StopWorkflowInput) => Promise<StopWorkflowResult>;
+
+export interface StopWorkflowState {
+  stop: StopResource | null;
+  pending_transitions: StopStatus[];
+  rejected: Omit<StopRejection, 'ok'> | null;
+}
+
+export const patchStopUpdate = defineUpdate<StopResource, [StopPatchInput]>('patch');
+export const stopTransitionUpdates = Object.fromEntries(
+  TRANSITION_ACTIONS.map((action) => [action, defineUpdate<StopResource, [ActionPayloads[typeof action]]>(action)]),
+) as { [A in TransitionAction]: ReturnType<typeof defineUpdate<StopResource, [ActionPayloads[A]]>> };
+export const stopStateQuery = defineQuery<StopWorkflowState>('state');
+
+/**
+ * A second start (the starter and a move racing, a re-run import step) joins the running
+ * workflow; a finished one is never started again, as its stop can no longer change.
+ */
+export function stopWorkflowOptions(
+  taskQueue: string,
+  input: StopWorkflowInput,
+): WorkflowStartOptions<StopLifecycleWorkflow> & { workflowIdConflictPolicy: 'USE_EXISTING' } {
+  return {
+    workflowId: stopWorkflowId(input.stopId),
+    taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    typedSearchAttributes: [
+      { key: SA.TenantId, value: input.tenantId },
+      { key: SA.StopId, value: input.stopId },
+    ],
+  };
+}

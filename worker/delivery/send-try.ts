@@ -1,0 +1,73 @@
+/**
+ * One try of one delivery: the envelope in the subscriber's dialect, signed with its secret (and
+ * the previous one during a rotation), POSTed once. Never retried here.
+ */
+import type { HubConfig } from '../../common/config';
+import { type AttemptOutcome, postOnce } from '../../common/webhooks/http-attempt';
+import { type CanonicalEvent, messageIdFor, PROFILES, type ProviderName } from '../../common/webhooks/profiles';
+import type { SecretBox } from '../../common/webhooks/secrets';
+import { signatureHeaders } from '../../common/webhooks/signing';
+
+/** A delivery as the queue hands it out: the row, its subscription and its event. */
+export interface ClaimedDelivery {
+  id: string;
+  tenant_id: string;
+  subscription_id: string;
+  /** The event's name in the subscriber's dialect. */
+  name: string;
+  attempt_count: number;
+  max_attempts: number;
+  retry_base: number;
+  provider: ProviderName;
+  url: string;
+  secret_enc: string;
+  previous_secret_enc: string | null;
+  previous_secret_expires_at: Date | null;
+  retry_schedule: number[] | null;
+  /** False when the subscription was disabled or deleted after the delivery was queued. */
+  subscription_active: boolean;
+  event_id: string;
+  event_type: CanonicalEvent;
+  event_created_at: Date;
+  subject_id: string;
+  previous_status: string | null;
+  payload: Record<string, unknown>;
+}
+
+export interface SentTry {
+  delivery: ClaimedDelivery;
+  attempt: number;
+  startedAt: Date;
+  endedAt: Date;
+  outcome: AttemptOutcome;
+}
+
+export function createSender(config: Pick<HubConfig, 'urlPolicy'>, box: SecretBox) {
+  return async function sendTry(d: ClaimedDelivery): Promise<SentTry> {
+    const profile = PROFILES[d.provider];
+    const messageId = messageIdFor(d.provider, d.event_type, d.event_id, d.name);
+    const createdAt = d.event_created_at.toISOString();
+    const envelope = profile.envelope({
+      event: { id: d.event_id, type: d.event_type, created_at: createdAt, subject_id: d.subject_id, previous_status: d.previous_status, payload: d.payload },
+      name: d.name,
+      messageId,
+    });
+    const body = JSON.stringify(envelope);
+    const secrets = [box.open(d.secret_enc)];
+    if (d.previous_secret_enc && d.previous_secret_expires_at && d.previous_secret_expires_at > new Date()) secrets.push(box.open(d.previous_secret_enc));
+    const headers = signatureHeaders(d.provider, {
+      body,
+      secrets,
+      timestamp: Math.floor(Date.now() / 1000),
+      messageId,
+      name: d.name,
+      objectId: (envelope as { objectId?: string }).objectId ?? null,
+      eventTimestamp: (envelope as { eventTimestamp?: string }).eventTimestamp ?? createdAt,
+    });
+    const startedAt = new Date();
+    const outcome = await postOnce({ url: d.url, body, headers, timeoutMs: profile.timeoutMs, policy: config.urlPolicy });
+    return { delivery: d, attempt: d.attempt_count + 1, startedAt, endedAt: new Date(startedAt.getTime() + outcome.durationMs), outcome };
+  };
+}
+
+export type SendTry = ReturnType<typeof createSender>;
