@@ -34,9 +34,14 @@ export default tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: do I/O in an activity.' })),
           patterns: [
             {
-              group: ['pg', 'kysely', 'express', 'undici', 'pino', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '../activities/*', '../common/db/*', '../api/*'],
+              group: ['pg', 'kysely', 'express', 'undici', 'pino', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', '../common/db/*', '../api/*'],
               allowTypeImports: true,
               message: 'Workflow code must be deterministic: reach I/O through proxied activities only.',
+            },
+            {
+              // The activities a workflow runs are declared in its contract (common/temporal/).
+              group: ['../activities', '../activities/*', '../worker/*'],
+              message: 'Workflows depend on their contract in common/temporal/, not on activities/.',
             },
           ],
         },

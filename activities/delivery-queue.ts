@@ -1,11 +1,11 @@
 /** What a delivery's retry workflow asks of the queue: put the delivery back, or say how it stands. */
 import { sql } from 'kysely';
 import { CHANNELS, notify } from '../common/events/notify';
-import type { DeliveryTry } from '../common/temporal/delivery-retry';
+import type { DeliveryRetryActivities, DeliveryTry } from '../common/temporal/delivery-retry';
 import { latestTries } from '../common/webhooks/tries';
 import type { ActivityDeps } from './deps';
 
-export function deliveryQueueActivities({ db }: ActivityDeps) {
+export function deliveryQueueActivities({ db }: ActivityDeps): DeliveryRetryActivities {
   /** The delivery's latest recorded try, or `cancelled`; null if it has none yet. */
   const latestDeliveryTry = async (input: { deliveryId: string }): Promise<DeliveryTry | 'cancelled' | null> => {
     const row = await db.selectFrom('webhook_deliveries').select('status').where('id', '=', input.deliveryId).executeTakeFirst();
@@ -14,11 +14,8 @@ export function deliveryQueueActivities({ db }: ActivityDeps) {
   };
 
   return {
-    /**
-     * Makes try number `attempt` due now. Idempotent: a repeat finds it queued already. If the
-     * delivery moved on meanwhile (cancelled, or that try was made), says so instead.
-     */
-    async requeueDelivery(input: { deliveryId: string; attempt: number }): Promise<'queued' | 'cancelled' | DeliveryTry> {
+    /** Idempotent: a repeat finds the delivery queued already. */
+    async requeueDelivery(input) {
       const queued = await db.transaction().execute(async (trx) => {
         const row = await trx
           .updateTable('webhook_deliveries')

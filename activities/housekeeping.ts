@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { PROFILES, type ProviderName } from '../common/webhooks/profiles';
 import { stopSubscriptionDeliveries } from '../common/webhooks/subscription-stop';
 import { startPendingLifecycles } from './lifecycle-starts';
+import type { HousekeepingActivities } from '../common/temporal/housekeeping';
 import type { ActivityDeps } from './deps';
 import { handOff, handoffsFor } from './delivery-handoff';
 
@@ -15,14 +16,14 @@ const HANDOFF_OVERDUE_SECONDS = 20;
 /** A retry this late has no workflow waiting for it (terminated by an operator, say). */
 const STRANDED_AFTER_SECONDS = 300;
 
-export function housekeepingActivities({ db, temporal, config, logger }: ActivityDeps) {
+export function housekeepingActivities({ db, temporal, config, logger }: ActivityDeps): HousekeepingActivities {
   return {
     /**
      * Starts lifecycle workflows nobody started (imports included, after a minute), hands tries
      * to their retry workflows where that did not happen, and re-attaches retries no workflow is
      * waiting for. Every step is idempotent.
      */
-    async sweepOutbox(input: { limit: number }): Promise<number> {
+    async sweepOutbox(input) {
       const target = { db, temporal, taskQueue: config.taskQueue };
       const started = await startPendingLifecycles(target, { importedOlderThanSeconds: 60 });
       const overdue = await db
@@ -41,8 +42,7 @@ export function housekeepingActivities({ db, temporal, config, logger }: Activit
       return started + handed;
     },
 
-    /** Switches off subscriptions per their dialect's rule; returns the ids switched off. */
-    async checkSubscriptionHealth(): Promise<string[]> {
+    async checkSubscriptionHealth() {
       const subs = await db
         .selectFrom('webhook_subscriptions')
         .select(['id', 'provider', 'failing_since'])
@@ -85,8 +85,14 @@ export function housekeepingActivities({ db, temporal, config, logger }: Activit
       return disabled;
     },
 
-    /** Deletes events past their 7-day retention (their deliveries and tries go with them). */
-    async purgeExpiredEvents(input: { limit: number }): Promise<number> {
+    async purgeExpiredRecords() {
+      const keys = await db.deleteFrom('idempotency_keys').where('expires_at', '<', sql<Date>`now()`).executeTakeFirst();
+      const windows = await db.deleteFrom('rate_limits').where('expire', '<', sql<string>`(extract(epoch from now()) * 1000)::bigint`).executeTakeFirst();
+      return Number(keys.numDeletedRows) + Number(windows.numDeletedRows);
+    },
+
+    /** Events past their 7-day retention go; their deliveries and tries go with them. */
+    async purgeExpiredEvents(input) {
       const res = await db
         .deleteFrom('events')
         .where('id', 'in', (eb) =>

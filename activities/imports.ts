@@ -4,8 +4,7 @@ import { sql } from 'kysely';
 import { isUniqueViolation } from '../common/db/errors';
 import { inParallel } from '../common/in-parallel';
 import { startOnce } from '../common/temporal/start-once';
-import type { ImportCommitted, ImportInput } from '../common/temporal/bulk-import';
-import type { StopRejection } from '../common/stops/failures';
+import type { ImportActivities, ImportCommitted } from '../common/temporal/bulk-import';
 import { insertNewStops } from '../common/stops/insert';
 import { toStopResource } from '../common/stops/resource';
 import { stopWorkflowOptions } from '../common/temporal/stop-lifecycle';
@@ -14,10 +13,9 @@ import type { ActivityDeps } from './deps';
 
 const START_CONCURRENCY = 32;
 
-export function importActivities({ db, temporal, config }: ActivityDeps) {
+export function importActivities({ db, temporal, config }: ActivityDeps): ImportActivities {
   return {
-    /** Inserts every stop, history row and event in one transaction; a repeat returns the first result. */
-    async commitImport(input: ImportInput): Promise<{ ok: true; committed: ImportCommitted } | StopRejection> {
+    async commitImport(input) {
       const summary = (rows: { id: string; external_ref: string | null; status: string }[]): ImportCommitted => ({
         import_id: input.importId,
         count: rows.length,
@@ -48,8 +46,7 @@ export function importActivities({ db, temporal, config }: ActivityDeps) {
       }
     },
 
-    /** Starts each imported stop's lifecycle workflow (the outbox relay sends their events). */
-    async startImportedStops(input: { tenantId: string; importId: string }): Promise<number> {
+    async startImportedStops(input) {
       await db.updateTable('imports').set({ status: 'starting' }).where('id', '=', input.importId).where('status', '=', 'committed').execute();
       const rows = await db.selectFrom('stops').selectAll().where('import_id', '=', input.importId).orderBy('id').execute();
       // Resume after the last heartbeat of a previous attempt (starts are idempotent anyway).

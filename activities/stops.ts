@@ -6,20 +6,15 @@
 import { sql } from 'kysely';
 import { assignmentProblem } from '../common/drivers/assignment';
 import { isPermanentDbError, isUniqueViolation } from '../common/db/errors';
-import type { GeocodedColumn, StopRow } from '../common/db/schema';
+import type { StopRow } from '../common/db/schema';
 import { appendEvents } from '../common/events/append';
-import type { ActionPayloads, StopPatchInput, StopResource } from '../common/schemas/stops';
+import type { ActionPayloads } from '../common/schemas/stops';
 import { stopColumns } from '../common/stops/columns';
 import type { StopRejection } from '../common/stops/failures';
-import { canTransition, stopEventId, type StopSource, TRANSITIONS, type TransitionAction } from '../common/stops/lifecycle';
+import { canTransition, stopEventId, TRANSITIONS } from '../common/stops/lifecycle';
 import { toStopResource } from '../common/stops/resource';
+import type { StopActivities, StopChange, StopResult } from '../common/temporal/stop-lifecycle';
 import type { ActivityDeps } from './deps';
-
-export type StopChange =
-  | { kind: 'transition'; action: TransitionAction; payload: ActionPayloads[TransitionAction] }
-  | { kind: 'patch'; patch: StopPatchInput };
-
-export type StopResult = { ok: true; stop: StopResource } | StopRejection;
 
 const duplicateRef = (ref: string | null | undefined): StopRejection => ({
   ok: false,
@@ -47,15 +42,14 @@ function actionColumns(change: Extract<StopChange, { kind: 'transition' }>, now:
   }
 }
 
-export function stopActivities({ db }: ActivityDeps) {
+export function stopActivities({ db }: ActivityDeps): StopActivities {
   return {
-    async loadStop(input: { tenantId: string; stopId: string }): Promise<StopResource | null> {
+    async loadStop(input) {
       const row = await db.selectFrom('stops').selectAll().where('id', '=', input.stopId).where('tenant_id', '=', input.tenantId).executeTakeFirst();
       return row ? toStopResource(row) : null;
     },
 
-    /** Applies change number `seq` of a stop; a repeat of an applied change returns the stop as it is. */
-    async applyStopChange(input: { tenantId: string; stopId: string; seq: number; change: StopChange; source: StopSource }): Promise<StopResult> {
+    async applyStopChange(input) {
       const { tenantId, stopId, seq, change } = input;
       try {
         const result = await db.transaction().execute(async (trx): Promise<StopResult> => {
@@ -116,8 +110,7 @@ export function stopActivities({ db }: ActivityDeps) {
       }
     },
 
-    /** Stores a geocoding result, unless the address changed meanwhile (a newer lookup owns it). */
-    async saveGeocode(input: { stopId: string; address: string; geocoded: GeocodedColumn }): Promise<boolean> {
+    async saveGeocode(input) {
       const res = await db
         .updateTable('stops')
         .set({ geocoded: JSON.stringify(input.geocoded) })

@@ -4,16 +4,15 @@
  * waits on the `committed` update, so it answers 201 exactly when the transaction committed.
  */
 import { ApplicationFailure, condition, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { type BulkImportWorkflow, type ImportCommitted, importCommittedUpdate, importStateQuery } from '../common/temporal/bulk-import';
+import { type BulkImportWorkflow, type ImportActivities, type ImportCommitted, importCommittedUpdate, importStateQuery } from '../common/temporal/bulk-import';
 
 /** The one transaction, as a local activity: the API's 201 waits on it, so no extra round trips. */
-const db = proxyLocalActivities<Activities>({
+const db = proxyLocalActivities<ImportActivities>({
   startToCloseTimeout: '2m',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 8 },
 });
 /** Starting 500 workflows: heartbeats its progress, so a retry after a crash resumes. */
-const starter = proxyActivities<Activities>({
+const starter = proxyActivities<ImportActivities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 20 },

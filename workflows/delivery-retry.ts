@@ -5,9 +5,9 @@
  * holds a workflow task on the network, so a slow receiver delays nobody.
  */
 import { ApplicationFailure, condition, proxyLocalActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import {
   cancelDeliverySignal,
+  type DeliveryRetryActivities,
   type DeliveryRetryState,
   type DeliveryRetryWorkflow,
   deliveryStateQuery,
@@ -15,7 +15,7 @@ import {
   type DeliveryTry,
 } from '../common/temporal/delivery-retry';
 
-const queue = proxyLocalActivities<Activities>({
+const queue = proxyLocalActivities<DeliveryRetryActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10 },
 });

@@ -1,8 +1,8 @@
 /** Periodic jobs, each started by a Temporal Schedule (see worker/schedules.ts). */
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { HousekeepingActivities } from '../common/temporal/housekeeping';
 
-const acts = proxyActivities<Activities>({
+const acts = proxyActivities<HousekeepingActivities>({
   startToCloseTimeout: '5m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 5 },
 });

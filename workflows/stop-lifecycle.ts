@@ -19,11 +19,18 @@ import {
   setCurrentDetails,
   setHandler,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { StopChange, StopResult } from '../activities/stops';
 import type { StopPatchInput, StopResource } from '../common/schemas/stops';
 import type { StopRejection } from '../common/stops/failures';
-import { patchStopUpdate, type StopLifecycleWorkflow, stopStateQuery, stopTransitionUpdates } from '../common/temporal/stop-lifecycle';
+import {
+  type GeocodingActivities,
+  patchStopUpdate,
+  type StopActivities,
+  type StopChange,
+  type StopLifecycleWorkflow,
+  type StopResult,
+  stopStateQuery,
+  stopTransitionUpdates,
+} from '../common/temporal/stop-lifecycle';
 import {
   canTransition,
   isTerminal,
@@ -38,14 +45,14 @@ import { FifoLock } from './fifo-lock';
  * change instead of three. Retried through a short outage (about 40 s), then the change fails
  * with a visible error and the caller retries; a value the database refuses fails at once.
  */
-const db = proxyLocalActivities<Activities>({
+const db = proxyLocalActivities<StopActivities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 12 },
 });
 /** One quick geocoding try inside the workflow task: the offline gazetteer answers in microseconds. */
-const quickGeocoder = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
+const quickGeocoder = proxyLocalActivities<GeocodingActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
 /** Geocoding: backs off for hours while the geocoder is down; the stop stays usable meanwhile. */
-const geocoder = proxyActivities<Activities>({
+const geocoder = proxyActivities<GeocodingActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 30 },
 });

@@ -5,6 +5,7 @@
 import type { WorkflowStartOptions } from '@temporalio/client';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { StopCreateInput } from '../schemas/stops';
+import type { StopRejection } from '../stops/failures';
 import { SA } from './search-attributes';
 
 export const importWorkflowId = (importId: string): string => `import/${importId}`;
@@ -25,6 +26,14 @@ export interface ImportResult {
   import_id: string;
   count: number;
   status: string;
+}
+
+/** The activities the workflow runs (activities/imports.ts). */
+export interface ImportActivities {
+  /** Inserts every stop, history row and event in one transaction; a repeat returns the first result. */
+  commitImport(input: ImportInput): Promise<{ ok: true; committed: ImportCommitted } | StopRejection>;
+  /** Starts each imported stop's lifecycle workflow, resuming after a crash. */
+  startImportedStops(input: { tenantId: string; importId: string }): Promise<number>;
 }
 
 export type BulkImportWorkflow = (input: ImportInput) => Promise<ImportResult>;

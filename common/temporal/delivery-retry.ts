@@ -50,6 +50,15 @@ export interface DeliveryRetryState {
   next_try_at: string | null;
 }
 
+/** The activities the workflow runs (activities/delivery-queue.ts). */
+export interface DeliveryRetryActivities {
+  /**
+   * Makes try number `attempt` due now. If the delivery moved on meanwhile (cancelled, or that
+   * try was made), says so instead.
+   */
+  requeueDelivery(input: { deliveryId: string; attempt: number }): Promise<'queued' | 'cancelled' | DeliveryTry>;
+}
+
 export type DeliveryRetryWorkflow = (input: DeliveryRetryInput) => Promise<{ status: DeliveryStatus; attempts: number }>;
 
 export const deliveryTriedSignal = defineSignal<[DeliveryTry]>('tried');

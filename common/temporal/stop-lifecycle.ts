@@ -1,13 +1,14 @@
 /**
- * The stop lifecycle workflow's contract: its id, input, updates, query and start options. The
- * workflow (workflows/stop-lifecycle.ts) implements it; the API, the lifecycle starter and
- * imports start it and send it changes through these definitions only.
+ * The stop lifecycle workflow's contract: its id, input, updates, query, start options and the
+ * activities it runs. The workflow (workflows/stop-lifecycle.ts) implements it; the API, the
+ * lifecycle starter and imports start it and send it changes through these definitions only.
  */
 import type { WorkflowStartOptions } from '@temporalio/client';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { GeocodedColumn } from '../db/schema';
 import type { ActionPayloads, StopPatchInput, StopResource } from '../schemas/stops';
 import type { StopRejection } from '../stops/failures';
-import { type StopStatus, TRANSITION_ACTIONS, type TransitionAction } from '../stops/lifecycle';
+import { type StopSource, type StopStatus, TRANSITION_ACTIONS, type TransitionAction } from '../stops/lifecycle';
 import { SA } from './search-attributes';
 
 export const stopWorkflowId = (stopId: string): string => `stop/${stopId}`;
@@ -30,6 +31,26 @@ export interface StopWorkflowState {
   stop: StopResource | null;
   pending_transitions: StopStatus[];
   rejected: Omit<StopRejection, 'ok'> | null;
+}
+
+/** One change of a stop, as the workflow hands it to its write. */
+export type StopChange =
+  | { kind: 'transition'; action: TransitionAction; payload: ActionPayloads[TransitionAction] }
+  | { kind: 'patch'; patch: StopPatchInput };
+
+export type StopResult = { ok: true; stop: StopResource } | StopRejection;
+
+/** The activities the workflow runs (activities/stops.ts, activities/geocoding.ts). */
+export interface StopActivities {
+  loadStop(input: { tenantId: string; stopId: string }): Promise<StopResource | null>;
+  /** Applies change number `seq`; a repeat of an applied change returns the stop as it is. */
+  applyStopChange(input: { tenantId: string; stopId: string; seq: number; change: StopChange; source: StopSource }): Promise<StopResult>;
+  /** Stores a geocoding result unless the address changed meanwhile. */
+  saveGeocode(input: { stopId: string; address: string; geocoded: GeocodedColumn }): Promise<boolean>;
+}
+
+export interface GeocodingActivities {
+  geocodeAddress(input: { address: string }): Promise<GeocodedColumn>;
 }
 
 export const patchStopUpdate = defineUpdate<StopResource, [StopPatchInput]>('patch');
