@@ -25,7 +25,7 @@ export function housekeepingActivities({ db, temporal, config, logger }: Activit
      */
     async sweepOutbox(input) {
       const target = { db, temporal, taskQueue: config.taskQueue };
-      const started = await startPendingLifecycles(target, { importedOlderThanSeconds: 60 });
+      const started = await startPendingLifecycles(target, { limit: input.limit, minAgeMs: 60_000, importedOlderThanSeconds: 60 });
       const overdue = await db
         .selectFrom('webhook_deliveries')
         .select('id')

@@ -22,16 +22,25 @@ export interface StarterTarget {
 }
 
 /**
- * Starts the workflows of up to LIFECYCLE_BATCH stops still without one: API-created ones at once,
- * imported ones only once `olderThanSeconds` (their import normally starts them).
+ * Starts the workflows of up to `limit` stops still without one, oldest first: API-created ones
+ * once they are `minAgeMs` old (a move in the meantime starts the workflow itself), imported ones
+ * only once `importedOlderThanSeconds` (their import normally starts them).
  */
-export async function startPendingLifecycles(target: StarterTarget, opts: { importedOlderThanSeconds?: number } = {}): Promise<number> {
-  let query = target.db.selectFrom('stops').selectAll().where('lifecycle_started_at', 'is', null);
+export async function startPendingLifecycles(
+  target: StarterTarget,
+  opts: { limit: number; minAgeMs: number; importedOlderThanSeconds?: number },
+): Promise<number> {
+  if (opts.limit <= 0) return 0;
+  let query = target.db
+    .selectFrom('stops')
+    .selectAll()
+    .where('lifecycle_started_at', 'is', null)
+    .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${opts.minAgeMs / 1000})`);
   query =
     opts.importedOlderThanSeconds === undefined
       ? query.where('import_id', 'is', null)
       : query.where((eb) => eb.or([eb('import_id', 'is', null), eb('created_at', '<', sql<Date>`now() - make_interval(secs => ${opts.importedOlderThanSeconds})`)]));
-  const stops = await query.orderBy('created_at').limit(LIFECYCLE_BATCH).execute();
+  const stops = await query.orderBy('created_at').limit(Math.min(opts.limit, LIFECYCLE_BATCH)).execute();
   if (stops.length === 0) return 0;
   await inParallel(stops, CONCURRENCY, (row) =>
     startOnce(() => target.temporal.workflow.start(stopLifecycleWorkflow, stopWorkflowOptions(target.taskQueue, { tenantId: row.tenant_id, stopId: row.id, existing: toStopResource(row) }))),

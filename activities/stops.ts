@@ -1,19 +1,23 @@
 /**
- * Stop writes. Each change is one transaction: the stop row, its history row and its event
- * (with a deterministic id, deliveries planned), so a retried activity finds its own work done
- * and does nothing twice.
+ * Stop writes. A change is read-then-write, two round trips: one query reads the stop (with the
+ * driver an assignment needs and the tenant's active subscriptions), one statement writes the
+ * row, its history row, its event (deterministic id) and the event's deliveries. The write only
+ * applies on top of the version it was computed from, so a retried activity finds its own work
+ * done and does nothing twice, and nothing can slip in between.
  */
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { assignmentProblem } from '../common/drivers/assignment';
 import { isPermanentDbError, isUniqueViolation } from '../common/db/errors';
-import type { StopRow } from '../common/db/schema';
-import { appendEvents } from '../common/events/append';
+import type { Database, StopRow } from '../common/db/schema';
+import { eventWrites, notifyIfQueued } from '../common/events/append';
 import type { ActionPayloads } from '../common/schemas/stops';
 import { stopColumns } from '../common/stops/columns';
 import type { StopRejection } from '../common/stops/failures';
-import { canTransition, stopEventId, TRANSITIONS } from '../common/stops/lifecycle';
+import { canTransition, stopEventId, type StopSource, TRANSITIONS } from '../common/stops/lifecycle';
 import { toStopResource } from '../common/stops/resource';
 import type { StopActivities, StopChange, StopResult } from '../common/temporal/stop-lifecycle';
+import { planDeliveries } from '../common/webhooks/plan';
 import type { ActivityDeps } from './deps';
 
 const duplicateRef = (ref: string | null | undefined): StopRejection => ({
@@ -23,23 +27,108 @@ const duplicateRef = (ref: string | null | undefined): StopRejection => ({
   details: { field: 'external_ref', value: ref ?? null, reason: 'duplicate_external_ref' },
 });
 
-/** Columns a lifecycle action sets beside the status. */
-function actionColumns(change: Extract<StopChange, { kind: 'transition' }>, now: string): Record<string, unknown> {
+/** Columns a change may set: every one but the creation time. */
+type ChangedColumns = Partial<Omit<StopRow, 'id' | 'tenant_id' | 'created_at'>>;
+
+/** The columns a lifecycle action sets, status included. */
+function actionColumns(change: Extract<StopChange, { kind: 'transition' }>, now: string): ChangedColumns {
   const p = change.payload as Record<string, unknown>;
+  const status = TRANSITIONS[change.action].to;
   switch (change.action) {
     case 'assign':
-      return { driver_id: p.driver_id };
+      return { status, driver_id: (p as ActionPayloads['assign']).driver_id };
     case 'unassign':
-      return { driver_id: null };
+      return { status, driver_id: null };
     case 'complete':
-      return { completion: JSON.stringify({ notes: p.notes ?? null, proof: p.proof ?? null, completed_at: now }) };
+      return { status, completion: { notes: p.notes ?? null, proof: p.proof ?? null, completed_at: now } };
     case 'fail':
-      return { failure: JSON.stringify({ reason: p.reason, notes: p.notes ?? null, failed_at: now }) };
+      return { status, failure: { reason: p.reason, notes: p.notes ?? null, failed_at: now } };
     case 'cancel':
-      return { cancellation: JSON.stringify({ reason: p.reason ?? null, cancelled_at: now }) };
+      return { status, cancellation: { reason: p.reason ?? null, cancelled_at: now } };
     default:
-      return {};
+      return { status };
   }
+}
+
+/** The stop, the driver an assignment names, and the tenant's active subscriptions: one query. */
+function readForChange(db: Kysely<Database>, tenantId: string, stopId: string, driverId: string | null) {
+  return db
+    .selectFrom('stops')
+    .selectAll('stops')
+    .select((eb) => [
+      jsonObjectFrom(eb.selectFrom('drivers').select(['drivers.id', 'drivers.status', 'drivers.zone']).where('drivers.id', '=', driverId ?? '').where('drivers.tenant_id', '=', tenantId)).as('driver'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('webhook_subscriptions as w')
+          .select(['w.id', 'w.provider', 'w.events', 'w.retry_schedule'])
+          .where('w.tenant_id', '=', tenantId)
+          .where('w.is_active', '=', true)
+          .where('w.deleted_at', 'is', null),
+      ).as('subscriptions'),
+    ])
+    .where('stops.id', '=', stopId)
+    .where('stops.tenant_id', '=', tenantId)
+    .executeTakeFirst();
+}
+
+interface ChangeInput {
+  tenantId: string;
+  stopId: string;
+  seq: number;
+  change: StopChange;
+  source: StopSource;
+}
+
+/** One attempt at change `seq`; undefined when the stop moved on between the read and the write. */
+async function tryChange(db: Kysely<Database>, input: ChangeInput): Promise<StopResult | undefined> {
+  const { tenantId, stopId, seq, change } = input;
+  const driverId = change.kind === 'transition' && change.action === 'assign' ? (change.payload as ActionPayloads['assign']).driver_id : null;
+  const read = await readForChange(db, tenantId, stopId, driverId);
+  if (!read) return { ok: false, type: 'StopNotFound', message: `no stop ${stopId}`, details: {} };
+  const { driver, subscriptions, ...row } = read;
+  if (row.version >= seq) return { ok: true, stop: toStopResource(row) };
+  if (row.version !== seq - 1) return { ok: false, type: 'Conflict', message: 'the stop changed underneath this request', details: { version: row.version } };
+
+  const now = new Date();
+  let columns: ChangedColumns;
+  let eventType: string;
+  if (change.kind === 'transition') {
+    if (!canTransition(change.action, row.status)) {
+      return { ok: false, type: 'InvalidTransition', message: `cannot ${change.action} a stop that is ${row.status}`, details: { current_status: row.status } };
+    }
+    if (driverId) {
+      const problem = assignmentProblem(row, driver ?? undefined, driverId);
+      if (problem) return problem;
+    }
+    columns = actionColumns(change, now.toISOString());
+    eventType = TRANSITIONS[change.action].event;
+  } else {
+    columns = stopColumns(change.patch);
+    eventType = 'stop.updated';
+  }
+  const updated: StopRow = { ...row, ...columns, version: seq, updated_at: now, lifecycle_started_at: row.lifecycle_started_at ?? now };
+  const stop = toStopResource(updated);
+  const eventId = stopEventId(stopId, seq);
+  const event = { id: eventId, type: eventType, subjectType: 'stop' as const, subjectId: stopId, sequence: seq, previousStatus: row.status, payload: stop };
+  const deliveries = planDeliveries(tenantId, subscriptions, [event]);
+
+  // Applies only on top of the version read; an assignment only to a driver still online.
+  let write = db
+    .updateTable('stops')
+    .set({ ...columns, version: seq, updated_at: now, lifecycle_started_at: sql`coalesce(lifecycle_started_at, now())` })
+    .where('id', '=', stopId)
+    .where('version', '=', seq - 1);
+  if (driverId) write = write.where(({ exists, selectFrom }) => exists(selectFrom('drivers').select('id').where('id', '=', driverId).where('status', '=', 'online')));
+  const history =
+    updated.status !== row.status
+      ? sql`, new_history as (
+          insert into stop_history (stop_id, seq, tenant_id, from_status, to_status, source, event_id)
+          select id, ${seq}, ${tenantId}, ${row.status}, ${updated.status}, ${input.source}, ${eventId} from changed)`
+      : sql``;
+  const { rows } = await sql<{ n: string }>`
+    with changed as (${write.returning('id')}) ${history}, ${eventWrites(tenantId, [event], deliveries)}
+    select count(*)::text as n ${notifyIfQueued(deliveries)} from changed`.execute(db);
+  return rows[0]?.n === '1' ? { ok: true, stop } : undefined;
 }
 
 export function stopActivities({ db }: ActivityDeps): StopActivities {
@@ -50,57 +139,12 @@ export function stopActivities({ db }: ActivityDeps): StopActivities {
     },
 
     async applyStopChange(input) {
-      const { tenantId, stopId, seq, change } = input;
       try {
-        const result = await db.transaction().execute(async (trx): Promise<StopResult> => {
-          const row = await trx.selectFrom('stops').selectAll().where('id', '=', stopId).where('tenant_id', '=', tenantId).forUpdate().executeTakeFirst();
-          if (!row) return { ok: false, type: 'StopNotFound', message: `no stop ${stopId}`, details: {} };
-          if (row.version >= seq) return { ok: true, stop: toStopResource(row) };
-          if (row.version !== seq - 1) {
-            return { ok: false, type: 'Conflict', message: 'the stop changed underneath this request', details: { version: row.version } };
-          }
-          const now = new Date().toISOString();
-          let updates: Record<string, unknown>;
-          let eventType: string;
-          if (change.kind === 'transition') {
-            if (!canTransition(change.action, row.status)) {
-              return { ok: false, type: 'InvalidTransition', message: `cannot ${change.action} a stop that is ${row.status}`, details: { current_status: row.status } };
-            }
-            if (change.action === 'assign') {
-              const driverId = (change.payload as ActionPayloads['assign']).driver_id;
-              const driver = await trx.selectFrom('drivers').select(['id', 'status', 'zone']).where('id', '=', driverId).where('tenant_id', '=', tenantId).forShare().executeTakeFirst();
-              const problem = assignmentProblem(row, driver, driverId);
-              if (problem) return problem;
-            }
-            const rule = TRANSITIONS[change.action];
-            updates = { ...actionColumns(change, now), status: rule.to };
-            eventType = rule.event;
-          } else {
-            updates = stopColumns(change.patch);
-            eventType = 'stop.updated';
-          }
-          const updated: StopRow = await trx
-            .updateTable('stops')
-            .set({ ...updates, version: seq, updated_at: sql`now()` } as never)
-            .where('id', '=', stopId)
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          const stop = toStopResource(updated);
-          const eventId = stopEventId(stopId, seq);
-          if (updated.status !== row.status) {
-            await trx
-              .insertInto('stop_history')
-              .values({ stop_id: stopId, seq, tenant_id: tenantId, from_status: row.status, to_status: updated.status, source: input.source, event_id: eventId })
-              .execute();
-          }
-          await appendEvents(trx, tenantId, [
-            { id: eventId, type: eventType, subjectType: 'stop', subjectId: stopId, sequence: seq, previousStatus: row.status, payload: stop },
-          ]);
-          return { ok: true, stop };
-        });
-        return result;
+        // Written on top of the version read, or read again: the second read sees what moved
+        // (a repeat of this change, or a driver who just went offline) and answers for it.
+        return (await tryChange(db, input)) ?? (await tryChange(db, input)) ?? { ok: false, type: 'Conflict', message: 'the stop changed underneath this request', details: {} };
       } catch (err) {
-        if (isUniqueViolation(err, 'stops_tenant_external_ref_key') && change.kind === 'patch') return duplicateRef(change.patch.external_ref);
+        if (isUniqueViolation(err, 'stops_tenant_external_ref_key') && input.change.kind === 'patch') return duplicateRef(input.change.patch.external_ref);
         // Retrying cannot store what the database refused once: the request gets a 400 and the
         // stop stays as it was, free to move on.
         if (isPermanentDbError(err)) {

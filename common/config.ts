@@ -50,6 +50,10 @@ const envSchema = z.object({
   /** How long the API waits on a workflow (a stop move, an import) before answering 503. */
   HUB_UPDATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   HUB_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(25),
+  /** Lifecycle workflows each worker starts per second for stops no move has reached yet. */
+  HUB_LIFECYCLE_STARTS_PER_SECOND: z.coerce.number().min(1).max(10_000).default(25),
+  /** How old a new stop is before the worker starts its workflow (a move starts it sooner). */
+  HUB_LIFECYCLE_START_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(2_000),
   /** Webhook tries in flight per worker process. */
   HUB_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(512),
   /** Webhook tries in flight per subscription, across all workers. */
@@ -91,6 +95,7 @@ export interface HubConfig {
   geocoderUrl?: string;
   maxSubscriptionsPerTenant: number;
   deliveryQueue: QueueLimits;
+  lifecycleStarts: { perSecond: number; minAgeMs: number };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -122,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     secretKey: e.HUB_SECRET_KEY,
     geocoderUrl: e.HUB_GEOCODER_URL,
     maxSubscriptionsPerTenant: e.HUB_MAX_SUBSCRIPTIONS,
+    lifecycleStarts: { perSecond: e.HUB_LIFECYCLE_STARTS_PER_SECOND, minAgeMs: e.HUB_LIFECYCLE_START_DELAY_MS },
     deliveryQueue: { maxInFlight: e.HUB_DELIVERY_CONCURRENCY, perSubscription: e.HUB_SUBSCRIPTION_CONCURRENCY, batch: 200, pollMs: 1_000 },
     logLevel: e.LOG_LEVEL,
   };

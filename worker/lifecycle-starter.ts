@@ -1,43 +1,54 @@
 /**
- * Starts the lifecycle workflow of each stop created through the API, right after its commit
- * (woken by NOTIFY, polling once a second as well). Imported stops are started by their import;
+ * Starts the lifecycle workflow of each stop created through the API, at a bounded rate. A
+ * stop's first move starts its workflow itself (Update-with-Start), so the starter waits a
+ * little (HUB_LIFECYCLE_START_DELAY_MS) and only takes the stops no move has reached; a burst of
+ * creations is worked through at HUB_LIFECYCLE_STARTS_PER_SECOND instead of taking the Temporal
+ * server's whole capacity from deliveries and moves. Imported stops are started by their import;
  * the periodic sweep starts any stop both missed.
  */
-import { CHANNELS } from '../common/events/notify';
 import type { Logger } from '../common/logger';
-import { LIFECYCLE_BATCH, startPendingLifecycles, type StarterTarget } from '../activities/lifecycle-starts';
-import { Coalescer, listen, type Listener } from './pg-listener';
+import { startPendingLifecycles, type StarterTarget } from '../activities/lifecycle-starts';
+import { Coalescer } from './pg-listener';
 
-const POLL_MS = 1_000;
+const TICK_MS = 250;
+
+export interface StarterPace {
+  perSecond: number;
+  minAgeMs: number;
+}
 
 export class LifecycleStarter {
-  private listener: Listener | undefined;
-  private poll: NodeJS.Timeout | undefined;
-  private readonly passes = new Coalescer(() => this.drain());
+  private timer: NodeJS.Timeout | undefined;
+  /** Starts this pass may make: the pace's share of the time since the last pass, capped at a second's worth. */
+  private budget = 0;
+  private last = Date.now();
+  private readonly passes = new Coalescer(() => this.pass());
 
   constructor(
     private readonly target: StarterTarget,
+    private readonly pace: StarterPace,
     private readonly logger: Logger,
   ) {}
 
-  start(databaseUrl: string): void {
-    this.listener = listen(databaseUrl, CHANNELS.stops, () => this.passes.wake(), this.logger);
-    this.poll = setInterval(() => this.passes.wake(), POLL_MS);
-    this.poll.unref();
-    this.passes.wake();
+  start(): void {
+    this.timer = setInterval(() => this.passes.wake(), TICK_MS);
+    this.timer.unref();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.poll);
-    await this.listener?.stop();
+    clearInterval(this.timer);
     await this.passes.stop();
   }
 
-  private async drain(): Promise<void> {
+  private async pass(): Promise<void> {
+    const now = Date.now();
+    this.budget = Math.min(this.pace.perSecond, this.budget + ((now - this.last) / 1000) * this.pace.perSecond);
+    this.last = now;
+    if (this.budget < 1) return;
     try {
-      while ((await startPendingLifecycles(this.target)) === LIFECYCLE_BATCH);
+      this.budget -= await startPendingLifecycles(this.target, { limit: Math.floor(this.budget), minAgeMs: this.pace.minAgeMs });
     } catch (err) {
-      // Postgres or Temporal away: the next poll tries again.
+      // Postgres or Temporal away: the next tick tries again.
       this.logger.warn({ err: (err as Error).message }, 'lifecycle starter pass failed');
     }
   }

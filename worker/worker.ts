@@ -58,9 +58,9 @@ export function startQueueWork(opts: { connection: NativeConnection; db: Db; con
   const temporal = opts.temporal ?? new Client({ connection: opts.connection, namespace: config.temporal.namespace });
   const recorder = new TryRecorder({ db, temporal, taskQueue: config.taskQueue, logger });
   const consumer = new DeliveryQueueConsumer({ db, send: createSender(config, new SecretBox(config.secretKey)), recorder, logger, limits: config.deliveryQueue });
-  const starter = new LifecycleStarter({ db, temporal, taskQueue: config.taskQueue }, logger);
+  const starter = new LifecycleStarter({ db, temporal, taskQueue: config.taskQueue }, config.lifecycleStarts, logger);
   consumer.start(opts.databaseUrl);
-  starter.start(opts.databaseUrl);
+  starter.start();
   return {
     stop: async () => {
       await starter.stop();

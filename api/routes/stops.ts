@@ -12,8 +12,8 @@ import { actionPath, isTerminal, TRANSITION_ACTIONS } from '../../common/stops/l
 import { toStopResource } from '../../common/stops/resource';
 import { patchStopUpdate, stopTransitionUpdates, stopWorkflowOptions } from '../../common/temporal/stop-lifecycle';
 import { insertNewStops } from '../../common/stops/insert';
-import type { StopRow } from '../../common/db/schema';
 import { isUniqueViolation } from '../../common/db/errors';
+import type { StopRow } from '../../common/db/schema';
 import { stopLifecycleWorkflow } from '../../workflows/stop-lifecycle';
 import type { ApiContext } from '../context';
 import { ApiError, conflict, notFound } from '../errors';
@@ -59,21 +59,21 @@ export function stopRoutes(ctx: ApiContext): Router {
   };
 
   /**
-   * Sends a change to the stop's workflow, starting it if the relay has not yet (a move right
-   * after the create); the workflow then reads the committed stop before applying the change.
+   * Sends a change to the stop's workflow, starting it if nothing has yet (a move right after
+   * the create), with the stop as just read: no change can have been applied without it.
    */
   const sendUpdate = <Arg, Ret>(req: Request, stop: StopRow, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> =>
     withUpdateDeadline(temporal, config.updateTimeoutMs, () =>
       temporal.workflow.executeUpdateWithStart(update, {
         args: [arg],
         updateId: updateIdFor(req),
-        startWorkflowOperation: new WithStartWorkflowOperation(stopLifecycleWorkflow, stopWorkflowOptions(config.taskQueue, { tenantId: stop.tenant_id, stopId: stop.id })),
+        startWorkflowOperation: new WithStartWorkflowOperation(stopLifecycleWorkflow, stopWorkflowOptions(config.taskQueue, { tenantId: stop.tenant_id, stopId: stop.id, existing: toStopResource(stop) })),
       }),
     );
 
   /**
-   * A stop is created in one transaction (row, history, `stop.created` event, its deliveries);
-   * the outbox relay starts its lifecycle workflow right after commit. The request never waits
+   * A stop is created in one statement (row, history, `stop.created` event, its deliveries); its
+   * first move, or the workers' lifecycle starter, starts its workflow. The request never waits
    * on Temporal, just like an import of one.
    */
   router.post('/stops', async (req, res) => {
@@ -82,20 +82,24 @@ export function stopRoutes(ctx: ApiContext): Router {
     // With an Idempotency-Key the id is derived from it: a retry after a crash finds the stop the
     // first request committed, and the external_ref it holds is its own, not a conflict.
     const stopId = createdIdFor(req, 'stop', tenantId);
-    await assertRefFree(tenantId, data.external_ref, stopId);
-    let row: StopRow | undefined;
+    if (req.idempotency) {
+      const earlier = await db.selectFrom('stops').selectAll().where('id', '=', stopId).where('tenant_id', '=', tenantId).executeTakeFirst();
+      if (earlier) {
+        res.status(201).location(`/v1/stops/${earlier.id}`).json(toStopResource(earlier));
+        return;
+      }
+    }
     try {
-      row = await db.transaction().execute(async (trx) => {
-        const [inserted] = await insertNewStops(trx, tenantId, [{ id: stopId, data }], { source: 'api' });
-        return inserted ?? trx.selectFrom('stops').selectAll().where('id', '=', stopId).where('tenant_id', '=', tenantId).executeTakeFirst();
-      });
+      const [row] = await insertNewStops(db, tenantId, [{ id: stopId, data }], { source: 'api' });
+      res.status(201).location(`/v1/stops/${row!.id}`).json(toStopResource(row!));
     } catch (err) {
-      // Another request took the external_ref between the check above and this insert.
-      if (isUniqueViolation(err, 'stops_tenant_external_ref_key')) await assertRefFree(tenantId, data.external_ref, stopId);
+      if (isUniqueViolation(err, 'stops_tenant_external_ref_key')) {
+        throw conflict(`a stop with external_ref "${data.external_ref}" already exists`, { field: 'external_ref', value: data.external_ref, reason: 'duplicate_external_ref' });
+      }
+      // The same keyed request, running twice at once, committed first.
+      if (req.idempotency && isUniqueViolation(err, 'stops_pkey')) throw conflict('a request with this Idempotency-Key is still in progress; retry shortly', { reason: 'idempotency_key_in_progress' });
       throw err;
     }
-    if (!row) throw conflict('the stop id derived from this Idempotency-Key belongs to another request', {});
-    res.status(201).location(`/v1/stops/${row.id}`).json(toStopResource(row));
   });
 
   router.get('/stops', async (req, res) => {

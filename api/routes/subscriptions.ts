@@ -171,9 +171,7 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
     const eventId = createdIdFor(req, 'evt', sub.tenant_id);
     const now = new Date().toISOString();
     // Planned for this subscription only; the outbox relay starts its delivery once committed.
-    await db.transaction().execute((trx) =>
-      appendEvents(trx, sub.tenant_id, [{ id: eventId, type: 'test', subjectType: 'test', subjectId: sub.id, payload: sampleStop(now) }], { onlySubscriptionId: sub.id }),
-    );
+    await appendEvents(db, sub.tenant_id, [{ id: eventId, type: 'test', subjectType: 'test', subjectId: sub.id, payload: sampleStop(now) }], { onlySubscriptionId: sub.id });
     const testName = PROFILES[sub.provider as ProviderName].names.test?.[0];
     res.status(202).json({
       event_id: eventId,

@@ -76,6 +76,8 @@ export interface Harness {
   stack: EmbeddedStack;
   api: HubProcess;
   worker: HubProcess;
+  /** Another tenant with an all-scopes key and a generous rate limit. */
+  newTenant(name: string): Promise<{ tenantId: string; key: string }>;
   startWorker(): Promise<HubProcess>;
   startApi(): Promise<HubProcess>;
   /** Stops the embedded Postgres or Temporal server and starts it again on the same files. */
@@ -118,6 +120,11 @@ export async function startHarness(opts: { taskQueue?: string } = {}): Promise<H
     stack,
     api: undefined as unknown as HubProcess,
     worker: undefined as unknown as HubProcess,
+    newTenant: async (name) => {
+      const t = await createTenant(services.database.db, name);
+      await services.database.db.updateTable('tenants').set({ rate_limit_per_minute: 10_000_000 }).where('id', '=', t.id).execute();
+      return { tenantId: t.id, key: (await createApiKey(services.database.db, { tenantId: t.id, env: 'test' })).key };
+    },
     startWorker: async () => {
       const w = spawnHubProcess('worker', 'worker/main.ts', { ...env, LOG_LEVEL: 'info' });
       await waitFor('worker', async () => ((w as unknown as { log: string }).log.includes('worker running')), 60_000);

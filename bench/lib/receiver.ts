@@ -1,8 +1,9 @@
 /**
  * The receiving end for measurements: verifies every Standard Webhooks signature, counts each
- * (message, subscription) once and notes how long after the event's commit it arrived.
+ * (message, subscription) once and notes how long after the event's commit it arrived. Paths
+ * marked as black holes never answer (their sockets are held until `release()`).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyStandard } from '../../common/webhooks/verify';
 
@@ -11,13 +12,24 @@ export class CountingReceiver {
   url = '';
   /** `${path} ${webhook-id}` → times seen. */
   readonly seen = new Map<string, number>();
-  readonly latenciesMs: number[] = [];
+  /** Commit → arrival, per path. */
+  readonly latencies: { path: string; ms: number }[] = [];
   badSignatures = 0;
   down = false;
+  readonly blackHoles = new Set<string>();
+  private held: ServerResponse[] = [];
   private secrets = new Map<string, string>();
 
   setSecret(path: string, secret: string): void {
     this.secrets.set(path, secret);
+  }
+
+  get latenciesMs(): number[] {
+    return this.latencies.map((l) => l.ms);
+  }
+
+  latenciesOf(path: string): number[] {
+    return this.latencies.filter((l) => l.path === path).map((l) => l.ms);
   }
 
   get deliveries(): number {
@@ -37,13 +49,17 @@ export class CountingReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        const path = req.url ?? '/';
+        if (this.blackHoles.has(path)) {
+          this.held.push(res);
+          return;
+        }
         if (this.down) {
           res.writeHead(503).end();
           return;
         }
         const arrived = Date.now();
         const body = Buffer.concat(chunks);
-        const path = req.url ?? '/';
         const secret = this.secrets.get(path);
         const h = req.headers as Record<string, string>;
         if (!secret || !verifyStandard(body, h, secret)) {
@@ -54,7 +70,7 @@ export class CountingReceiver {
         const key = `${path} ${h['webhook-id']}`;
         this.seen.set(key, (this.seen.get(key) ?? 0) + 1);
         const ts = (JSON.parse(body.toString()) as { timestamp?: string }).timestamp;
-        if (ts) this.latenciesMs.push(arrived - Date.parse(ts));
+        if (ts) this.latencies.push({ path, ms: arrived - Date.parse(ts) });
         res.writeHead(200).end();
       });
     });
@@ -64,20 +80,21 @@ export class CountingReceiver {
     return this;
   }
 
+  /** Drops every request a black hole is holding. */
+  release(): void {
+    for (const res of this.held) res.destroy();
+    this.held = [];
+  }
+
   reset(): void {
     this.seen.clear();
-    this.latenciesMs.length = 0;
+    this.latencies.length = 0;
     this.badSignatures = 0;
   }
 
   async stop(): Promise<void> {
+    this.release();
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
-}
-
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }

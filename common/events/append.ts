@@ -1,68 +1,75 @@
 /**
- * Appends events inside the caller's transaction, with their webhook deliveries queued.
- * Positions come from the tenant's counter row, taken as late as possible so the row lock is
- * held only until commit: positions follow commit order, which is what lets a polling cursor
- * never skip an event.
+ * Writing events with their deliveries, as part of ONE statement with the change they record:
+ * the change is a CTE named `changed` (the inserted or updated rows); if it wrote nothing, no
+ * event, position or delivery is written either. One statement is one round trip and atomic;
+ * on this kind of machine round trips, not rows, are what a write costs.
+ *
+ * Positions come from the tenant's counter row, taken in that statement, so the row lock is held
+ * only until commit: positions follow commit order, which is what lets a polling cursor never
+ * skip an event.
  */
-import { sql, type Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/schema';
-import { deliveriesFor } from '../webhooks/plan';
-import { CHANNELS, notify } from './notify';
+import { activeSubscriptions, type EventToPlan, planDeliveries, type PlannedDelivery } from '../webhooks/plan';
+import { CHANNELS } from './notify';
 
 export const EVENT_RETENTION_DAYS = 7;
 
-export interface NewEvent {
-  id: string;
-  type: string;
+export interface NewEvent extends EventToPlan {
   subjectType: 'stop' | 'driver' | 'test';
   subjectId: string;
   sequence?: number;
-  previousStatus?: string | null;
-  payload: Record<string, unknown>;
 }
 
 /**
- * Writes the events and one pending delivery per matching active subscription; the commit wakes
- * the workers' delivery queue. Returns how many deliveries were queued.
+ * The CTEs after `changed` that write `events` and `deliveries` (rows are passed as one JSON
+ * parameter each and read back through the tables' own row types).
  */
-export async function appendEvents(
-  trx: Transaction<Database>,
-  tenantId: string,
-  events: readonly NewEvent[],
-  opts: { onlySubscriptionId?: string } = {},
-): Promise<number> {
+export function eventWrites(tenantId: string, events: readonly NewEvent[], deliveries: readonly PlannedDelivery[]): RawBuilder<unknown> {
+  const rows = events.map((e, i) => ({
+    id: e.id,
+    tenant_id: tenantId,
+    position: i + 1,
+    type: e.type,
+    subject_type: e.subjectType,
+    subject_id: e.subjectId,
+    sequence: e.sequence ?? null,
+    previous_status: e.previousStatus ?? null,
+    payload: e.payload,
+  }));
+  return sql`
+    event_base as (
+      update tenants set event_position = event_position + ${events.length}
+      where id = ${tenantId} and exists (select 1 from changed)
+      returning event_position - ${events.length} as base
+    ),
+    new_events as (
+      insert into events (id, tenant_id, position, type, subject_type, subject_id, sequence, previous_status, payload, expires_at)
+      select e.id, e.tenant_id, event_base.base + e.position, e.type, e.subject_type, e.subject_id, e.sequence, e.previous_status, e.payload,
+        now() + make_interval(days => ${EVENT_RETENTION_DAYS})
+      from jsonb_populate_recordset(null::events, ${JSON.stringify(rows)}::jsonb) e, event_base
+      on conflict (id) do nothing
+    ),
+    new_deliveries as (
+      insert into webhook_deliveries (id, tenant_id, subscription_id, event_id, event_type, status, max_attempts, next_retry_at)
+      select d.id, d.tenant_id, d.subscription_id, d.event_id, d.event_type, 'pending', d.max_attempts, now()
+      from jsonb_populate_recordset(null::webhook_deliveries, ${JSON.stringify(deliveries)}::jsonb) d
+      where exists (select 1 from changed)
+      on conflict (id) do nothing
+    )`;
+}
+
+/** Wakes the workers' delivery queue at commit, when deliveries were queued. */
+export const notifyIfQueued = (deliveries: readonly unknown[]): RawBuilder<unknown> =>
+  deliveries.length ? sql`, pg_notify(${CHANNELS.deliveries}, '')` : sql``;
+
+/**
+ * Events that record no row change of their own (a driver going online, a test event), with
+ * their deliveries, in one statement. Returns how many deliveries were queued.
+ */
+export async function appendEvents(db: Kysely<Database>, tenantId: string, events: readonly NewEvent[], opts: { onlySubscriptionId?: string } = {}): Promise<number> {
   if (events.length === 0) return 0;
-  const deliveries = await deliveriesFor(trx, tenantId, events, opts.onlySubscriptionId);
-  const counter = await trx
-    .updateTable('tenants')
-    .set({ event_position: sql`event_position + ${events.length}` })
-    .where('id', '=', tenantId)
-    .returning('event_position')
-    .executeTakeFirstOrThrow();
-  const first = BigInt(counter.event_position) - BigInt(events.length) + 1n;
-  await trx
-    .insertInto('events')
-    .values(
-      events.map((e, i) => ({
-        id: e.id,
-        tenant_id: tenantId,
-        position: (first + BigInt(i)).toString(),
-        type: e.type,
-        subject_type: e.subjectType,
-        subject_id: e.subjectId,
-        sequence: e.sequence ?? null,
-        previous_status: e.previousStatus ?? null,
-        payload: JSON.stringify(e.payload),
-        expires_at: sql<Date>`now() + make_interval(days => ${EVENT_RETENTION_DAYS})`,
-      })),
-    )
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
-  if (deliveries.length === 0) return 0;
-  // Postgres caps the parameters of one statement; 5,000 rows of 8 columns stay well inside.
-  for (let i = 0; i < deliveries.length; i += 5_000) {
-    await trx.insertInto('webhook_deliveries').values(deliveries.slice(i, i + 5_000)).onConflict((oc) => oc.column('id').doNothing()).execute();
-  }
-  await notify(trx, CHANNELS.deliveries);
+  const deliveries = planDeliveries(tenantId, await activeSubscriptions(db, tenantId, opts.onlySubscriptionId), events);
+  await sql`with changed as (select 1), ${eventWrites(tenantId, events, deliveries)} select 1 ${notifyIfQueued(deliveries)}`.execute(db);
   return deliveries.length;
 }

@@ -1,6 +1,6 @@
 /**
- * Wake-ups sent at commit (NOTIFY is transactional): the workers' delivery queue consumer and
- * lifecycle starter listen, and also poll, so a lost notification only costs a poll interval.
+ * Wake-ups sent at commit (NOTIFY is transactional): the workers' delivery queue consumer
+ * listens, and also polls, so a lost notification only costs a poll interval.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema';
@@ -8,8 +8,6 @@ import type { Database } from '../db/schema';
 export const CHANNELS = {
   /** Deliveries became due (new events, requeued retries, manual retries). */
   deliveries: 'hub_deliveries',
-  /** Stops were created whose lifecycle workflow has yet to start. */
-  stops: 'hub_stops',
 } as const;
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];

@@ -1,23 +1,26 @@
-/** Request fields → stop table columns (create and patch share it; bulk import too). */
-import type { Insertable } from 'kysely';
-import type { StopsTable } from '../db/schema';
+/** Request fields → the stop row's columns (create, patch and bulk import share it). */
+import type { StopRow } from '../db/schema';
 import type { StopCreateInput, StopPatchInput } from '../schemas/stops';
 
-type StopColumns = Partial<Insertable<StopsTable>>;
+/** The columns a create or a patch sets, in the row's own types (so they serve both the write and the event). */
+export type StopFieldColumns = Partial<
+  Pick<StopRow, 'address' | 'customer_name' | 'phone' | 'order_amount' | 'payment_method' | 'notes' | 'external_ref' | 'zone' | 'time_window_from' | 'time_window_to'>
+>;
 
-export function stopColumns(input: StopCreateInput | StopPatchInput): StopColumns {
-  const cols: StopColumns = {};
+export function stopColumns(input: StopCreateInput | StopPatchInput): StopFieldColumns {
+  const cols: StopFieldColumns = {};
   if (input.address !== undefined) cols.address = input.address;
   if (input.customer_name !== undefined) cols.customer_name = input.customer_name;
   if (input.phone !== undefined) cols.phone = input.phone;
-  if (input.order_amount !== undefined) cols.order_amount = input.order_amount;
+  // numeric(14,2): kept as a string, as pg returns it, so cents stay exact.
+  if (input.order_amount !== undefined) cols.order_amount = input.order_amount === null ? null : input.order_amount.toFixed(2);
   if (input.payment_method !== undefined) cols.payment_method = input.payment_method;
   if (input.notes !== undefined) cols.notes = input.notes;
   if (input.external_ref !== undefined) cols.external_ref = input.external_ref;
   if (input.zone !== undefined) cols.zone = input.zone;
   if (input.time_window !== undefined) {
-    cols.time_window_from = input.time_window?.from ?? null;
-    cols.time_window_to = input.time_window?.to ?? null;
+    cols.time_window_from = input.time_window ? new Date(input.time_window.from) : null;
+    cols.time_window_to = input.time_window ? new Date(input.time_window.to) : null;
   }
   return cols;
 }

@@ -1,54 +1,66 @@
 /**
- * Writes new stops: the rows (version 1), their first history rows and their `stop.created`
- * events, in the caller's transaction and with one statement per table however many there are.
- * The workers' lifecycle starter starts each lifecycle workflow once this commits (imports start
- * their own).
+ * Writes new stops: the rows (version 1), their first history rows, their `stop.created`
+ * events and those events' deliveries, in one statement however many stops there are. The
+ * stop's first move, or the workers' lifecycle starter shortly after, starts its lifecycle
+ * workflow (imports start their own).
+ *
+ * Every id must be new: a keyed API retry looks for its stop first, an import for its import.
  */
-import type { Transaction } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, StopRow } from '../db/schema';
-import { appendEvents } from '../events/append';
-import { CHANNELS, notify } from '../events/notify';
+import { eventWrites, type NewEvent, notifyIfQueued } from '../events/append';
 import type { StopCreateInput } from '../schemas/stops';
+import { activeSubscriptions, planDeliveries } from '../webhooks/plan';
 import { stopColumns } from './columns';
 import { stopEventId, type StopSource } from './lifecycle';
 import { toStopResource } from './resource';
 
-/** Inserts the stops whose ids are new and returns them in the given order; known ids are skipped. */
+/** A new stop's row as it will be stored (times from this clock, so its event can carry it). */
+const newStopRow = (tenantId: string, id: string, data: StopCreateInput, importId: string | null, now: Date): StopRow => ({
+  id,
+  tenant_id: tenantId,
+  status: 'pending',
+  version: 1,
+  customer_name: null,
+  phone: null,
+  order_amount: null,
+  payment_method: null,
+  time_window_from: null,
+  time_window_to: null,
+  notes: null,
+  external_ref: null,
+  zone: null,
+  ...stopColumns(data),
+  address: data.address,
+  driver_id: null,
+  geocoded: null,
+  completion: null,
+  failure: null,
+  cancellation: null,
+  import_id: importId,
+  lifecycle_started_at: null,
+  created_at: now,
+  updated_at: now,
+});
+
+/** Inserts the stops with everything their creation writes; returns their rows in the given order. */
 export async function insertNewStops(
-  trx: Transaction<Database>,
+  db: Kysely<Database>,
   tenantId: string,
   stops: readonly { id: string; data: StopCreateInput }[],
   opts: { source: StopSource; importId?: string },
 ): Promise<StopRow[]> {
-  const rows = await trx
-    .insertInto('stops')
-    .values(
-      stops.map((s) => ({
-        ...stopColumns(s.data),
-        address: s.data.address,
-        id: s.id,
-        tenant_id: tenantId,
-        status: 'pending',
-        version: 1,
-        import_id: opts.importId ?? null,
-      })),
-    )
-    .onConflict((oc) => oc.column('id').doNothing())
-    .returningAll()
-    .execute();
-  if (rows.length === 0) return [];
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const inserted = stops.flatMap((s) => byId.get(s.id) ?? []);
-  await trx
+  if (stops.length === 0) return [];
+  const now = new Date();
+  const rows = stops.map((s) => newStopRow(tenantId, s.id, s.data, opts.importId ?? null, now));
+  const events: NewEvent[] = rows.map((r) => ({ id: stopEventId(r.id, 1), type: 'stop.created', subjectType: 'stop', subjectId: r.id, sequence: 1, payload: toStopResource(r) }));
+  const deliveries = planDeliveries(tenantId, await activeSubscriptions(db, tenantId), events);
+  const insertStops = db.insertInto('stops').values(rows).returning('id');
+  const insertHistory = db
     .insertInto('stop_history')
-    .values(inserted.map((r) => ({ stop_id: r.id, seq: 1, tenant_id: tenantId, from_status: null, to_status: 'pending', source: opts.source, event_id: stopEventId(r.id, 1) })))
-    .execute();
-  await appendEvents(
-    trx,
-    tenantId,
-    inserted.map((r) => ({ id: stopEventId(r.id, 1), type: 'stop.created', subjectType: 'stop' as const, subjectId: r.id, sequence: 1, payload: toStopResource(r) })),
-  );
-  // Imports start their own stops' workflows; the workers' lifecycle starter takes the others.
-  if (!opts.importId) await notify(trx, CHANNELS.stops);
-  return inserted;
+    .values(rows.map((r) => ({ stop_id: r.id, seq: 1, tenant_id: tenantId, from_status: null, to_status: 'pending', source: opts.source, event_id: stopEventId(r.id, 1), changed_at: now })));
+  await sql`
+    with changed as (${insertStops}), new_history as (${insertHistory}), ${eventWrites(tenantId, events, deliveries)}
+    select count(*) ${notifyIfQueued(deliveries)} from changed`.execute(db);
+  return rows;
 }

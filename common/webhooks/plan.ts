@@ -1,9 +1,9 @@
 /**
- * Which subscriptions an event goes to. Decided inside the event's own transaction, so an event
- * is delivered to exactly the subscriptions that were active when it happened; the rows are the
- * delivery queue the workers take first tries from.
+ * Which subscriptions an event goes to: one delivery per active subscription whose filter takes
+ * the event, per name it has in that subscription's dialect. The rows are the delivery queue the
+ * workers take first tries from; they are written in the event's own statement.
  */
-import { type InsertObject, sql, type Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { type CanonicalEvent, deliveryIdFor, deliveryNames, type ProviderName, retryDelaysOf } from './profiles';
 
@@ -14,37 +14,47 @@ export interface EventToPlan {
   payload: Record<string, unknown>;
 }
 
-/** The delivery rows for `events`: one per active matching subscription and dialect name. */
-export async function deliveriesFor(
-  trx: Transaction<Database>,
-  tenantId: string,
-  events: readonly EventToPlan[],
-  onlySubscriptionId?: string,
-): Promise<InsertObject<Database, 'webhook_deliveries'>[]> {
-  let subsQuery = trx
+export interface ActiveSubscription {
+  id: string;
+  provider: string;
+  events: string[];
+  retry_schedule: number[] | null;
+}
+
+export interface PlannedDelivery {
+  id: string;
+  tenant_id: string;
+  subscription_id: string;
+  event_id: string;
+  /** The event's name in the subscription's dialect. */
+  event_type: string;
+  max_attempts: number;
+}
+
+/** The tenant's active subscriptions (or just one of them). */
+export function activeSubscriptions(db: Kysely<Database>, tenantId: string, onlySubscriptionId?: string): Promise<ActiveSubscription[]> {
+  let query = db
     .selectFrom('webhook_subscriptions')
     .select(['id', 'provider', 'events', 'retry_schedule'])
     .where('tenant_id', '=', tenantId)
     .where('is_active', '=', true)
     .where('deleted_at', 'is', null);
-  if (onlySubscriptionId) subsQuery = subsQuery.where('id', '=', onlySubscriptionId);
-  const subs = await subsQuery.execute();
-  if (subs.length === 0) return [];
+  if (onlySubscriptionId) query = query.where('id', '=', onlySubscriptionId);
+  return query.execute();
+}
+
+/** The delivery rows for `events`. Pure. */
+export function planDeliveries(tenantId: string, subs: readonly ActiveSubscription[], events: readonly EventToPlan[]): PlannedDelivery[] {
   return events.flatMap((event) =>
     subs.flatMap((sub) =>
-      deliveryNames(sub.provider as ProviderName, { type: event.type as CanonicalEvent, previous_status: event.previousStatus ?? null, payload: event.payload }, sub.events).map(
-        (name) => ({
-          id: deliveryIdFor(event.id, sub.id, name),
-          tenant_id: tenantId,
-          subscription_id: sub.id,
-          event_id: event.id,
-          event_type: name,
-          status: 'pending' as const,
-          max_attempts: retryDelaysOf(sub).length + 1,
-          // Due at once, by the database's clock (the one the workers' queue reads).
-          next_retry_at: sql<Date>`now()`,
-        }),
-      ),
+      deliveryNames(sub.provider as ProviderName, { type: event.type as CanonicalEvent, previous_status: event.previousStatus ?? null, payload: event.payload }, sub.events).map((name) => ({
+        id: deliveryIdFor(event.id, sub.id, name),
+        tenant_id: tenantId,
+        subscription_id: sub.id,
+        event_id: event.id,
+        event_type: name,
+        max_attempts: retryDelaysOf(sub).length + 1,
+      })),
     ),
   );
 }
