@@ -19,13 +19,13 @@ const STRANDED_AFTER_SECONDS = 300;
 export function housekeepingActivities({ db, temporal, config, logger }: ActivityDeps): HousekeepingActivities {
   return {
     /**
-     * Starts lifecycle workflows nobody started (imports included, after a minute), hands tries
+     * Starts lifecycle workflows nobody started (after a minute: the starters pace themselves), hands tries
      * to their retry workflows where that did not happen, and re-attaches retries no workflow is
      * waiting for. Every step is idempotent.
      */
     async sweepOutbox(input) {
       const target = { db, temporal, taskQueue: config.taskQueue };
-      const started = await startPendingLifecycles(target, { limit: input.limit, minAgeMs: 60_000, importedOlderThanSeconds: 60 });
+      const started = await startPendingLifecycles(target, { limit: input.limit, minAgeMs: 60_000 });
       const overdue = await db
         .selectFrom('webhook_deliveries')
         .select('id')

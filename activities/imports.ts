@@ -1,19 +1,11 @@
-/** Bulk import steps: the one transaction, then starting every stop's lifecycle workflow. */
-import { heartbeat, activityInfo } from '@temporalio/activity';
+/** The bulk import's one transaction. */
 import { sql } from 'kysely';
 import { isUniqueViolation } from '../common/db/errors';
-import { inParallel } from '../common/in-parallel';
-import { startOnce } from '../common/temporal/start-once';
 import type { ImportActivities, ImportCommitted } from '../common/temporal/bulk-import';
 import { insertNewStops } from '../common/stops/insert';
-import { toStopResource } from '../common/stops/resource';
-import { stopWorkflowOptions } from '../common/temporal/stop-lifecycle';
-import { stopLifecycleWorkflow } from '../workflows/stop-lifecycle';
 import type { ActivityDeps } from './deps';
 
-const START_CONCURRENCY = 32;
-
-export function importActivities({ db, temporal, config }: ActivityDeps): ImportActivities {
+export function importActivities({ db }: ActivityDeps): ImportActivities {
   return {
     async commitImport(input) {
       const summary = (rows: { id: string; external_ref: string | null; status: string }[]): ImportCommitted => ({
@@ -25,7 +17,7 @@ export function importActivities({ db, temporal, config }: ActivityDeps): Import
         return await db.transaction().execute(async (trx) => {
           const created = await trx
             .insertInto('imports')
-            .values({ id: input.importId, tenant_id: input.tenantId, status: 'committed', count: input.stops.length, committed_at: sql`now()` })
+            .values({ id: input.importId, tenant_id: input.tenantId, count: input.stops.length, committed_at: sql`now()` })
             .onConflict((oc) => oc.column('id').doNothing())
             .returning('id')
             .executeTakeFirst();
@@ -44,30 +36,6 @@ export function importActivities({ db, temporal, config }: ActivityDeps): Import
         }
         throw err;
       }
-    },
-
-    async startImportedStops(input) {
-      await db.updateTable('imports').set({ status: 'starting' }).where('id', '=', input.importId).where('status', '=', 'committed').execute();
-      const rows = await db.selectFrom('stops').selectAll().where('import_id', '=', input.importId).orderBy('id').execute();
-      // Resume after the last heartbeat of a previous attempt (starts are idempotent anyway).
-      const from = Number(activityInfo().heartbeatDetails ?? 0);
-      let done = from;
-      const markStarted = async (): Promise<void> => {
-        heartbeat(done);
-        await db.updateTable('imports').set({ workflows_started: done }).where('id', '=', input.importId).execute();
-      };
-      await inParallel(rows.slice(from), START_CONCURRENCY, async (row) => {
-        await startOnce(() => temporal.workflow.start(stopLifecycleWorkflow, stopWorkflowOptions(config.taskQueue, { tenantId: input.tenantId, stopId: row.id, existing: toStopResource(row) })));
-        done++;
-        if (done % 50 === 0) await markStarted();
-      });
-      await db.updateTable('stops').set({ lifecycle_started_at: sql`now()` }).where('import_id', '=', input.importId).execute();
-      await db
-        .updateTable('imports')
-        .set({ status: 'completed', workflows_started: rows.length, completed_at: sql`now()` })
-        .where('id', '=', input.importId)
-        .execute();
-      return rows.length;
     },
   };
 }

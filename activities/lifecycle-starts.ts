@@ -1,6 +1,6 @@
 /**
- * Starting stops' lifecycle workflows from the stop rows still without one. Used by the workers'
- * lifecycle starter right after commits, and by the periodic sweep. Starts are idempotent (fixed
+ * Starting stops' lifecycle workflows from the stop rows still without one (created through the
+ * API or imported). Used by the workers' lifecycle starter, and by the periodic sweep. Starts are idempotent (fixed
  * workflow ids), so two workers that pick the same stop only repeat a start Temporal joins.
  */
 import type { Client } from '@temporalio/client';
@@ -22,25 +22,19 @@ export interface StarterTarget {
 }
 
 /**
- * Starts the workflows of up to `limit` stops still without one, oldest first: API-created ones
- * once they are `minAgeMs` old (a move in the meantime starts the workflow itself), imported ones
- * only once `importedOlderThanSeconds` (their import normally starts them).
+ * Starts the workflows of up to `limit` stops still without one, oldest first, once they are
+ * `minAgeMs` old (a move in the meantime starts the workflow itself).
  */
-export async function startPendingLifecycles(
-  target: StarterTarget,
-  opts: { limit: number; minAgeMs: number; importedOlderThanSeconds?: number },
-): Promise<number> {
+export async function startPendingLifecycles(target: StarterTarget, opts: { limit: number; minAgeMs: number }): Promise<number> {
   if (opts.limit <= 0) return 0;
-  let query = target.db
+  const stops = await target.db
     .selectFrom('stops')
     .selectAll()
     .where('lifecycle_started_at', 'is', null)
-    .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${opts.minAgeMs / 1000})`);
-  query =
-    opts.importedOlderThanSeconds === undefined
-      ? query.where('import_id', 'is', null)
-      : query.where((eb) => eb.or([eb('import_id', 'is', null), eb('created_at', '<', sql<Date>`now() - make_interval(secs => ${opts.importedOlderThanSeconds})`)]));
-  const stops = await query.orderBy('created_at').limit(Math.min(opts.limit, LIFECYCLE_BATCH)).execute();
+    .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${opts.minAgeMs / 1000})`)
+    .orderBy('created_at')
+    .limit(Math.min(opts.limit, LIFECYCLE_BATCH))
+    .execute();
   if (stops.length === 0) return 0;
   await inParallel(stops, CONCURRENCY, (row) =>
     startOnce(() => target.temporal.workflow.start(stopLifecycleWorkflow, stopWorkflowOptions(target.taskQueue, { tenantId: row.tenant_id, stopId: row.id, existing: toStopResource(row) }))),

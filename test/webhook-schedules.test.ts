@@ -9,7 +9,7 @@ import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
-import { ulid } from 'ulid';
+import { ulid } from '../common/ids';
 import { createActivities } from '../activities';
 import { loadConfig } from '../common/config';
 import { connectDatabase, type DbHandle } from '../common/db/connect';

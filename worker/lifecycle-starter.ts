@@ -1,10 +1,9 @@
 /**
- * Starts the lifecycle workflow of each stop created through the API, at a bounded rate. A
+ * Starts the lifecycle workflow of each new stop (created or imported), at a bounded rate. A
  * stop's first move starts its workflow itself (Update-with-Start), so the starter waits a
  * little (HUB_LIFECYCLE_START_DELAY_MS) and only takes the stops no move has reached; a burst of
- * creations is worked through at HUB_LIFECYCLE_STARTS_PER_SECOND instead of taking the Temporal
- * server's whole capacity from deliveries and moves. Imported stops are started by their import;
- * the periodic sweep starts any stop both missed.
+ * creations or a large import is worked through at HUB_LIFECYCLE_STARTS_PER_SECOND instead of
+ * taking the Temporal server's whole capacity from everyone's deliveries and moves.
  */
 import type { Logger } from '../common/logger';
 import { startPendingLifecycles, type StarterTarget } from '../activities/lifecycle-starts';

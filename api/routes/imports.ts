@@ -84,17 +84,25 @@ export function importRoutes(ctx: ApiContext): Router {
     const id = parseId(idParam('imp'), req.params.id, 'import');
     const row = await db.selectFrom('imports').selectAll().where('id', '=', id).where('tenant_id', '=', authOf(req).tenantId).executeTakeFirst();
     if (!row) throw notFound('import');
+    // Progress is where the stops are: the workers' lifecycle starter starts their workflows.
+    const started = await db
+      .selectFrom('stops')
+      .select(({ fn }) => [fn.count<string>('lifecycle_started_at').as('n'), fn.max('lifecycle_started_at').as('last')])
+      .where('import_id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    const workflowsStarted = Number(started.n);
+    const done = workflowsStarted >= row.count;
     res.json({
       import_id: row.id,
-      status: row.status,
+      status: done ? 'completed' : workflowsStarted > 0 ? 'starting' : 'committed',
       count: row.count,
-      workflows_started: row.workflows_started,
+      workflows_started: workflowsStarted,
       // The created events commit with the stops, and their deliveries are queued in that
       // same transaction.
       events_dispatched: row.count,
       created_at: iso(row.created_at),
       committed_at: iso(row.committed_at),
-      completed_at: iso(row.completed_at),
+      completed_at: done && started.last ? iso(started.last) : null,
     });
   });
 

@@ -8,6 +8,7 @@ import * as m0005 from './migrations/0005_rate_limits';
 import * as m0006 from './migrations/0006_lifecycle_outbox';
 import * as m0007 from './migrations/0007_sealed_idempotent_answers';
 import * as m0008 from './migrations/0008_delivery_queue';
+import * as m0009 from './migrations/0009_import_progress_from_stops';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006_lifecycle_outbox': m0006,
   '0007_sealed_idempotent_answers': m0007,
   '0008_delivery_queue': m0008,
+  '0009_import_progress_from_stops': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -186,12 +186,9 @@ export interface WebhookAttemptsTable {
 export interface ImportsTable {
   id: string;
   tenant_id: string;
-  status: 'committed' | 'starting' | 'completed';
   count: number;
-  workflows_started: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
   committed_at: Timestamp | null;
-  completed_at: Timestamp | null;
 }
 
 export interface IdempotencyKeysTable {

@@ -32,8 +32,6 @@ export interface ImportResult {
 export interface ImportActivities {
   /** Inserts every stop, history row and event in one transaction; a repeat returns the first result. */
   commitImport(input: ImportInput): Promise<{ ok: true; committed: ImportCommitted } | StopRejection>;
-  /** Starts each imported stop's lifecycle workflow, resuming after a crash. */
-  startImportedStops(input: { tenantId: string; importId: string }): Promise<number>;
 }
 
 export type BulkImportWorkflow = (input: ImportInput) => Promise<ImportResult>;

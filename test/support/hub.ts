@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import { ulid } from 'ulid';
+import { ulid } from '../../common/ids';
 import { type ApiContext, apiContextOf } from '../../api/context';
 import { startApi, type RunningApi } from '../../api/server';
 import { createApiKey, createTenant } from '../../common/auth/api-keys';
@@ -149,6 +149,9 @@ export async function startTestHub(
     ...process.env,
     HUB_TASK_QUEUE: `test-${ulid()}`,
     HUB_ALLOW_PRIVATE_URLS: '1',
+    // Tests start many stops in a short time; the production pace would only make them wait.
+    HUB_LIFECYCLE_STARTS_PER_SECOND: '200',
+    HUB_LIFECYCLE_START_DELAY_MS: '300',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...opts.env,
   });
