@@ -5,7 +5,7 @@ import type { ImportActivities, ImportCommitted } from '../common/temporal/bulk-
 import { insertNewStops } from '../common/stops/insert';
 import type { ActivityDeps } from './deps';
 
-export function importActivities({ db }: ActivityDeps): ImportActivities {
+export function importActivities({ db, config }: ActivityDeps): ImportActivities {
   return {
     async commitImport(input) {
       const summary = (rows: { id: string; external_ref: string | null; status: string }[]): ImportCommitted => ({
@@ -26,7 +26,7 @@ export function importActivities({ db }: ActivityDeps): ImportActivities {
             const order = new Map(input.stops.map((s, i) => [s.id, i]));
             return { ok: true as const, committed: summary(rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!)) };
           }
-          const ordered = await insertNewStops(trx, input.tenantId, input.stops, { source: 'import', importId: input.importId });
+          const ordered = await insertNewStops(trx, input.tenantId, input.stops, { source: 'import', importId: input.importId, geocoderUrl: config.geocoderUrl });
           return { ok: true as const, committed: summary(ordered) };
         });
       } catch (err) {

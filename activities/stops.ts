@@ -8,6 +8,7 @@
 import { type Kysely, sql } from 'kysely';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { assignmentProblem } from '../common/drivers/assignment';
+import { geocodeAtWrite } from '../common/geocoding/at-write';
 import { isPermanentDbError, isUniqueViolation } from '../common/db/errors';
 import type { Database, StopRow } from '../common/db/schema';
 import { eventWrites, notifyIfQueued } from '../common/events/append';
@@ -80,7 +81,7 @@ interface ChangeInput {
 }
 
 /** One attempt at change `seq`; undefined when the stop moved on between the read and the write. */
-async function tryChange(db: Kysely<Database>, input: ChangeInput): Promise<StopResult | undefined> {
+async function tryChange(db: Kysely<Database>, geocoderUrl: string | undefined, input: ChangeInput): Promise<StopResult | undefined> {
   const { tenantId, stopId, seq, change } = input;
   const driverId = change.kind === 'transition' && change.action === 'assign' ? (change.payload as ActionPayloads['assign']).driver_id : null;
   const read = await readForChange(db, tenantId, stopId, driverId);
@@ -104,6 +105,7 @@ async function tryChange(db: Kysely<Database>, input: ChangeInput): Promise<Stop
     eventType = TRANSITIONS[change.action].event;
   } else {
     columns = stopColumns(change.patch);
+    if (columns.address !== undefined && columns.address !== row.address) columns.geocoded = geocodeAtWrite(geocoderUrl, columns.address);
     eventType = 'stop.updated';
   }
   const updated: StopRow = { ...row, ...columns, version: seq, updated_at: now, lifecycle_started_at: row.lifecycle_started_at ?? now };
@@ -131,7 +133,7 @@ async function tryChange(db: Kysely<Database>, input: ChangeInput): Promise<Stop
   return rows[0]?.n === '1' ? { ok: true, stop } : undefined;
 }
 
-export function stopActivities({ db }: ActivityDeps): StopActivities {
+export function stopActivities({ db, config }: ActivityDeps): StopActivities {
   return {
     async loadStop(input) {
       const row = await db.selectFrom('stops').selectAll().where('id', '=', input.stopId).where('tenant_id', '=', input.tenantId).executeTakeFirst();
@@ -142,7 +144,7 @@ export function stopActivities({ db }: ActivityDeps): StopActivities {
       try {
         // Written on top of the version read, or read again: the second read sees what moved
         // (a repeat of this change, or a driver who just went offline) and answers for it.
-        return (await tryChange(db, input)) ?? (await tryChange(db, input)) ?? { ok: false, type: 'Conflict', message: 'the stop changed underneath this request', details: {} };
+        return (await tryChange(db, config.geocoderUrl, input)) ?? (await tryChange(db, config.geocoderUrl, input)) ?? { ok: false, type: 'Conflict', message: 'the stop changed underneath this request', details: {} };
       } catch (err) {
         if (isUniqueViolation(err, 'stops_tenant_external_ref_key') && input.change.kind === 'patch') return duplicateRef(input.change.patch.external_ref);
         // Retrying cannot store what the database refused once: the request gets a 400 and the

@@ -1,6 +1,7 @@
 /** Starts the HTTP server for an app and stops it cleanly. */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { preloadGeocoder } from '../common/geocoding/at-write';
 import { createApp } from './app';
 import type { ApiContext } from './context';
 
@@ -11,6 +12,7 @@ export interface RunningApi {
 }
 
 export async function startApi(ctx: ApiContext, port: number, host = '0.0.0.0'): Promise<RunningApi> {
+  preloadGeocoder(ctx.config.geocoderUrl);
   const app = createApp(ctx);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, host, () => resolve(s));

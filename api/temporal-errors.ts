@@ -1,5 +1,13 @@
 /** Runs Workflow Updates for the API with a deadline, and turns their failures into the contract's errors. */
-import { type Client, isGrpcDeadlineError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  type Client,
+  isGrpcCancelledError,
+  isGrpcDeadlineError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { Request } from 'express';
 import { PERMANENT_DATA_ERROR } from '../common/db/errors';
@@ -52,7 +60,10 @@ export async function withUpdateDeadline<T>(temporal: Client, timeoutMs: number,
   try {
     return await temporal.connection.withDeadline(Date.now() + timeoutMs, send);
   } catch (err) {
-    if (isGrpcDeadlineError(err)) throw busy(`no answer from the workflow within ${timeoutMs} ms; retry with the same Idempotency-Key`);
+    // The deadline shows as DEADLINE_EXCEEDED, or as a cancelled call, depending on where it struck.
+    if (isGrpcDeadlineError(err) || isGrpcCancelledError(err) || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      throw busy(`no answer from the workflow within ${timeoutMs} ms; retry with the same Idempotency-Key`);
+    }
     throw err;
   }
 }

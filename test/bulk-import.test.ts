@@ -128,6 +128,7 @@ test('a worker SIGKILLed mid-import: all stops or none, each with exactly one wo
     HUB_TASK_QUEUE: hub.config.taskQueue,
     HUB_WORKFLOW_BUNDLE: process.env.HUB_WORKFLOW_BUNDLE!,
     HUB_ALLOW_PRIVATE_URLS: '1',
+    HUB_LIFECYCLE_STARTS_PER_SECOND: '200',
   };
   let worker = await spawnWorker(env);
   try {

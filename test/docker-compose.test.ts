@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { ENV_KEYS } from '../common/config';
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/memory';
 
 const root = path.resolve(__dirname, '..');
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
@@ -20,12 +21,20 @@ test('api and worker are built from the repo Dockerfile and run the production e
   const scripts = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts;
   for (const [name, script] of [['api', 'start:api'], ['worker', 'start:worker']] as const) {
     expect(services[name].build).toBe('.');
-    expect(services[name].command).toEqual(['npm', 'run', script]);
-    expect(scripts[script]).toBeDefined();
+    // node itself, not npm: the container's SIGTERM must reach the process that drains; the
+    // worker with its memory settings (worker/memory.ts), the same in the npm script.
+    const flags = name === 'worker' ? [...WORKER_NODE_FLAGS] : [];
+    expect(services[name].command).toEqual(['node', ...flags, `dist/${name}/main.js`]);
+    expect(scripts[script]).toBe(['MALLOC_ARENA_MAX=2 node', ...flags, `dist/${name}/main.js`].join(' '));
     // Separately scalable: no fixed container name.
     expect(services[name].container_name).toBeUndefined();
   }
   expect(services.worker.ports).toBeUndefined();
+});
+
+test('the image sets the worker\'s malloc settings', () => {
+  const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  for (const [k, v] of Object.entries(WORKER_ENV)) expect(dockerfile).toContain(`ENV ${k}=${v}`);
 });
 
 test('every variable given to api and worker is one the hub reads', () => {

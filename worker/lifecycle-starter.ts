@@ -3,7 +3,8 @@
  * stop's first move starts its workflow itself (Update-with-Start), so the starter waits a
  * little (HUB_LIFECYCLE_START_DELAY_MS) and only takes the stops no move has reached; a burst of
  * creations or a large import is worked through at HUB_LIFECYCLE_STARTS_PER_SECOND instead of
- * taking the Temporal server's whole capacity from everyone's deliveries and moves.
+ * taking the Temporal server's whole capacity from everyone's deliveries and moves; it also
+ * waits while the delivery queue is behind.
  */
 import type { Logger } from '../common/logger';
 import { startPendingLifecycles, type StarterTarget } from '../activities/lifecycle-starts';
@@ -27,6 +28,8 @@ export class LifecycleStarter {
     private readonly target: StarterTarget,
     private readonly pace: StarterPace,
     private readonly logger: Logger,
+    /** Deliveries come first: while this says so, the starter waits. */
+    private readonly deliveriesBehind: () => boolean = () => false,
   ) {}
 
   start(): void {
@@ -43,7 +46,7 @@ export class LifecycleStarter {
     const now = Date.now();
     this.budget = Math.min(this.pace.perSecond, this.budget + ((now - this.last) / 1000) * this.pace.perSecond);
     this.last = now;
-    if (this.budget < 1) return;
+    if (this.budget < 1 || this.deliveriesBehind()) return;
     try {
       this.budget -= await startPendingLifecycles(this.target, { limit: Math.floor(this.budget), minAgeMs: this.pace.minAgeMs });
     } catch (err) {

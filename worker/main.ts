@@ -4,7 +4,7 @@ import { installTemporalRuntime } from './runtime';
 import { createLogger } from '../common/logger';
 import { openServices, resolveEndpoints } from '../common/runtime';
 import { ensureSchedules } from './schedules';
-import { connectWorker, createHubWorker, startQueueWork } from './worker';
+import { connectWorker, createHubWorker, prebuiltBundle, startQueueWork } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const worker = await createHubWorker({
     connection,
     deps: { db: services.database.db, temporal: services.temporal, config, logger },
-    workflowBundlePath: process.env.HUB_WORKFLOW_BUNDLE || undefined,
+    workflowBundlePath: prebuiltBundle(process.env.HUB_WORKFLOW_BUNDLE || undefined),
   });
   await ensureSchedules(services.temporal, config.taskQueue);
   const queue = startQueueWork({ connection, db: services.database.db, config, databaseUrl: endpoints.databaseUrl, logger });
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', drain);
   process.once('SIGTERM', drain);
   logger.info({ task_queue: config.taskQueue }, 'worker running');
+  setInterval(() => { const m = process.memoryUsage(); console.error(`MEM rss ${(m.rss/1e6).toFixed(0)} heapUsed ${(m.heapUsed/1e6).toFixed(0)} heapTotal ${(m.heapTotal/1e6).toFixed(0)} external ${(m.external/1e6).toFixed(0)} arrayBuffers ${(m.arrayBuffers/1e6).toFixed(0)}`); }, 5000).unref();
   await worker.run();
   drain();
   await draining;

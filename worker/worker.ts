@@ -3,10 +3,13 @@
  * activity) and, beside it, the delivery queue consumer and the lifecycle starter, which work
  * from Postgres outside any workflow task.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { type ActivityDeps, createActivities } from '../activities';
 import type { HubConfig } from '../common/config';
+import { preloadGeocoder } from '../common/geocoding/at-write';
 import type { Db } from '../common/db/connect';
 import type { Logger } from '../common/logger';
 import { SecretBox } from '../common/webhooks/secrets';
@@ -24,9 +27,21 @@ export interface HubWorkerOptions {
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+/** Where `npm run build` writes the bundle: beside the compiled code (dist/). */
+export const BUILT_BUNDLE_PATH = path.join(__dirname, '..', 'workflow-bundle.js');
+
+/**
+ * The workflow bundle a worker loads: HUB_WORKFLOW_BUNDLE, else the one built with the compiled
+ * code this runs from; run from source (tsx), the worker bundles its workflows at start.
+ */
+export function prebuiltBundle(configured: string | undefined): string | undefined {
+  if (configured) return configured;
+  return __filename.endsWith('.js') && existsSync(BUILT_BUNDLE_PATH) ? BUILT_BUNDLE_PATH : undefined;
+}
 
 export async function createHubWorker(opts: HubWorkerOptions): Promise<Worker> {
   const { deps } = opts;
+  preloadGeocoder(deps.config.geocoderUrl);
   return Worker.create({
     connection: opts.connection,
     namespace: deps.config.temporal.namespace,
@@ -39,7 +54,7 @@ export async function createHubWorker(opts: HubWorkerOptions): Promise<Worker> {
     maxConcurrentWorkflowTaskExecutions: 40,
     // Stop and delivery workflows wait for hours; their histories are short, so a workflow that
     // left the cache is replayed quickly. A small cache keeps the worker's memory small.
-    maxCachedWorkflows: 500,
+    maxCachedWorkflows: 100,
     shutdownGraceTime: '10s',
     ...opts.tuning,
   });
@@ -58,7 +73,7 @@ export function startQueueWork(opts: { connection: NativeConnection; db: Db; con
   const temporal = opts.temporal ?? new Client({ connection: opts.connection, namespace: config.temporal.namespace });
   const recorder = new TryRecorder({ db, temporal, taskQueue: config.taskQueue, logger });
   const consumer = new DeliveryQueueConsumer({ db, send: createSender(config, new SecretBox(config.secretKey)), recorder, logger, limits: config.deliveryQueue });
-  const starter = new LifecycleStarter({ db, temporal, taskQueue: config.taskQueue }, config.lifecycleStarts, logger);
+  const starter = new LifecycleStarter({ db, temporal, taskQueue: config.taskQueue }, config.lifecycleStarts, logger, () => consumer.busy);
   consumer.start(opts.databaseUrl);
   starter.start();
   return {

@@ -14,11 +14,13 @@ import {
   condition,
   type defineUpdate,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
 } from '@temporalio/workflow';
+import type { GeocodedColumn } from '../common/db/schema';
 import type { StopPatchInput, StopResource } from '../common/schemas/stops';
 import type { StopRejection } from '../common/stops/failures';
 import {
@@ -49,9 +51,16 @@ const db = proxyLocalActivities<StopActivities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 12 },
 });
-/** One quick geocoding try inside the workflow task: the offline gazetteer answers in microseconds. */
-const quickGeocoder = proxyLocalActivities<GeocodingActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
-/** Geocoding: backs off for hours while the geocoder is down; the stop stays usable meanwhile. */
+/** See GEOCODED_AT_WRITE. */
+const legacyQuickGeocoder = proxyLocalActivities<GeocodingActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
+/** The patch under which stops are geocoded as they are written, not by a first local activity here. */
+const GEOCODED_AT_WRITE = 'geocoded-at-write';
+
+/**
+ * Geocoding with an HTTP geocoder (the offline gazetteer answers when the stop is written): a
+ * durable activity, never inside a workflow task; backs off for hours while the geocoder is
+ * down, and the stop stays usable meanwhile.
+ */
 const geocoder = proxyActivities<GeocodingActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: 30 },
@@ -136,7 +145,7 @@ export const stopLifecycleWorkflow: StopLifecycleWorkflow = async (input) => {
       applyChange(null, { kind: 'patch', patch }, (current) => {
         if (isTerminal(current.status)) throw invalidTransition('update', current.status);
       }).then((updated) => {
-        if (patch.address !== undefined) startGeocoding(updated.address);
+        if (!updated.geocoded) startGeocoding(updated.address);
         return updated;
       }),
     {
@@ -151,25 +160,28 @@ export const stopLifecycleWorkflow: StopLifecycleWorkflow = async (input) => {
   const startGeocoding = (address: string): void => {
     geocoding?.scope.cancel();
     // Only the durable lookup is cancelled (by a newer address, or the stop's end). The local
-    // activities around it take milliseconds and always run to the end: cancelling a local
+    // activity that saves it takes milliseconds and always runs to the end: cancelling a local
     // activity in flight failed the workflow task with a nondeterminism error (a stop cancelled
     // right after its creation), and the retried task then applied the cancel a second time.
     const scope = new CancellationScope();
     const done = (async () => {
-      let geocoded = await CancellationScope.nonCancellable(() => quickGeocoder.geocodeAddress({ address })).catch(() => null);
-      if (!geocoded) {
+      let found: GeocodedColumn | null = null;
+      // Workflows started before stops were geocoded as they are written first tried here, in a
+      // local activity; their histories replay that way.
+      if (!patched(GEOCODED_AT_WRITE)) found = await CancellationScope.nonCancellable(() => legacyQuickGeocoder.geocodeAddress({ address })).catch(() => null);
+      if (!found) {
         try {
-          geocoded = await scope.run(() => geocoder.geocodeAddress({ address }));
+          found = await scope.run(() => geocoder.geocodeAddress({ address }));
         } catch (err) {
           if (isCancellation(err)) return;
           // The geocoder stayed down through every retry: say so on the stop instead of guessing.
-          geocoded = { lat: null, lng: null, confidence: 'none', source: 'unavailable', warnings: ['the geocoder was unavailable; the address was not located'] };
+          found = { lat: null, lng: null, confidence: 'none', source: 'unavailable', warnings: ['the geocoder was unavailable; the address was not located'] };
         }
       }
-      const found = geocoded;
-      const saved = await CancellationScope.nonCancellable(() => db.saveGeocode({ stopId, address, geocoded: found })).catch(() => false);
+      const located = found;
+      const saved = await CancellationScope.nonCancellable(() => db.saveGeocode({ stopId, address, geocoded: located })).catch(() => false);
       // Not saved (the database stayed away): the stop keeps no coordinates rather than stale ones.
-      if (saved && stop?.address === address) stop = { ...stop, geocoded: { lat: found.lat, lng: found.lng, confidence: found.confidence }, geocode_warnings: found.warnings };
+      if (saved && stop?.address === address) stop = { ...stop, geocoded: { lat: located.lat, lng: located.lng, confidence: located.confidence }, geocode_warnings: located.warnings };
     })();
     geocoding = { scope, done };
   };

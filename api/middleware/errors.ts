@@ -34,6 +34,8 @@ function isDependencyOutage(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
   if (!e) return false;
   if (typeof e.code === 'string' && PG_UNAVAILABLE.has(e.code)) return true;
+  // Any failure to connect (a Unix socket that is gone says ENOENT).
+  if ((e as { syscall?: unknown }).syscall === 'connect') return true;
   if (e.code === 14) return true; // gRPC UNAVAILABLE
   const message = typeof e.message === 'string' ? e.message : '';
   if (/Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|14 UNAVAILABLE/.test(message)) return true;

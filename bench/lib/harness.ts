@@ -15,6 +15,7 @@ import { startEmbeddedPostgres } from '../../dev/postgres';
 import { type EmbeddedStack, startEmbeddedStack } from '../../dev/stack';
 import { startTemporalDevServer } from '../../dev/temporal-server';
 import { ensureTools } from '../../dev/tools';
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../../worker/memory';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -26,16 +27,21 @@ export interface HubProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnHubProcess(name: string, entry: string, env: Record<string, string>): HubProcess {
+/**
+ * Runs a production entry point (`dist/api/main.js`, `dist/worker/main.js`: `npm run bench` and
+ * `npm run drill` build first), as it runs in production: compiled, with the prebuilt bundle.
+ */
+export function spawnHubProcess(name: string, entry: string, env: Record<string, string>, nodeFlags: readonly string[] = []): HubProcess {
   // BENCH_CPU_PROFILE=<dir>: the process writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
   const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROFILE)] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, entry)], {
+  const child = spawn(process.execPath, [...profile, ...nodeFlags, path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
   const keep = (d: Buffer) => {
+    if (d.toString().includes('MEM ')) process.stderr.write(d.toString().split('\n').filter((l) => l.includes('MEM ')).map((l) => `[${name}] ${new Date().toISOString().slice(11,19)} ${l}\n`).join(''));
     log = (log + d.toString()).slice(-50_000);
   };
   child.stdout?.on('data', keep);
@@ -97,6 +103,7 @@ export async function startHarness(opts: { taskQueue?: string } = {}): Promise<H
     DATABASE_URL: stack.endpoints.databaseUrl,
     TEMPORAL_ADDRESS: stack.endpoints.temporalAddress,
     HUB_TASK_QUEUE: opts.taskQueue ?? 'bench',
+    ...(process.env.BENCH_HUB_ENV ? Object.fromEntries(process.env.BENCH_HUB_ENV.split(',').map((kv) => kv.split('=') as [string, string])) : {}),
     HUB_ALLOW_PRIVATE_URLS: '1',
     PORT: String(apiPort),
     HOST: '127.0.0.1',
@@ -126,13 +133,13 @@ export async function startHarness(opts: { taskQueue?: string } = {}): Promise<H
       return { tenantId: t.id, key: (await createApiKey(services.database.db, { tenantId: t.id, env: 'test' })).key };
     },
     startWorker: async () => {
-      const w = spawnHubProcess('worker', 'worker/main.ts', { ...env, LOG_LEVEL: 'info' });
+      const w = spawnHubProcess('worker', 'dist/worker/main.js', { ...env, ...WORKER_ENV, LOG_LEVEL: 'info' }, WORKER_NODE_FLAGS);
       await waitFor('worker', async () => ((w as unknown as { log: string }).log.includes('worker running')), 60_000);
       h.worker = w;
       return w;
     },
     startApi: async () => {
-      const a = spawnHubProcess('api', 'api/main.ts', env);
+      const a = spawnHubProcess('api', 'dist/api/main.js', { ...env, ...WORKER_ENV });
       await waitFor('api', async () => (await fetch(`${apiUrl}/health`)).ok, 60_000);
       h.api = a;
       return a;

@@ -7,7 +7,8 @@
  * Every id must be new: a keyed API retry looks for its stop first, an import for its import.
  */
 import { type Kysely, sql } from 'kysely';
-import type { Database, StopRow } from '../db/schema';
+import type { Database, GeocodedColumn, StopRow } from '../db/schema';
+import { geocodeAtWrite } from '../geocoding/at-write';
 import { eventWrites, type NewEvent, notifyIfQueued } from '../events/append';
 import type { StopCreateInput } from '../schemas/stops';
 import { activeSubscriptions, planDeliveries } from '../webhooks/plan';
@@ -16,7 +17,7 @@ import { stopEventId, type StopSource } from './lifecycle';
 import { toStopResource } from './resource';
 
 /** A new stop's row as it will be stored (times from this clock, so its event can carry it). */
-const newStopRow = (tenantId: string, id: string, data: StopCreateInput, importId: string | null, now: Date): StopRow => ({
+const newStopRow = (tenantId: string, id: string, data: StopCreateInput, importId: string | null, now: Date, geocoded: GeocodedColumn | null): StopRow => ({
   id,
   tenant_id: tenantId,
   status: 'pending',
@@ -33,7 +34,7 @@ const newStopRow = (tenantId: string, id: string, data: StopCreateInput, importI
   ...stopColumns(data),
   address: data.address,
   driver_id: null,
-  geocoded: null,
+  geocoded,
   completion: null,
   failure: null,
   cancellation: null,
@@ -48,11 +49,11 @@ export async function insertNewStops(
   db: Kysely<Database>,
   tenantId: string,
   stops: readonly { id: string; data: StopCreateInput }[],
-  opts: { source: StopSource; importId?: string },
+  opts: { source: StopSource; importId?: string; geocoderUrl: string | undefined },
 ): Promise<StopRow[]> {
   if (stops.length === 0) return [];
   const now = new Date();
-  const rows = stops.map((s) => newStopRow(tenantId, s.id, s.data, opts.importId ?? null, now));
+  const rows = stops.map((s) => newStopRow(tenantId, s.id, s.data, opts.importId ?? null, now, geocodeAtWrite(opts.geocoderUrl, s.data.address)));
   const events: NewEvent[] = rows.map((r) => ({ id: stopEventId(r.id, 1), type: 'stop.created', subjectType: 'stop', subjectId: r.id, sequence: 1, payload: toStopResource(r) }));
   const deliveries = planDeliveries(tenantId, await activeSubscriptions(db, tenantId), events);
   const insertStops = db.insertInto('stops').values(rows).returning('id');

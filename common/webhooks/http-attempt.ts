@@ -80,7 +80,10 @@ export interface PostInput {
 export async function postOnce(opts: PostInput): Promise<AttemptOutcome> {
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
-  const deadline = AbortSignal.timeout(opts.timeoutMs);
+  // A plain timer and controller: AbortSignal.timeout() cost ~30 µs a request (its weak
+  // references), a visible share of a try.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${opts.timeoutMs} ms`, 'TimeoutError')), opts.timeoutMs);
   let statusCode: number | null = null;
   try {
     const url = checkUrlShape(opts.url, opts.policy);
@@ -91,7 +94,7 @@ export async function postOnce(opts: PostInput): Promise<AttemptOutcome> {
       headers: { 'content-type': 'application/json', 'user-agent': 'DispatchHub-Webhooks/1.0', ...opts.headers },
       dispatcher: agentFor(opts.policy.allowPrivate),
       // undici's request never follows redirects: a 3xx comes back as a failed try.
-      signal: deadline,
+      signal: deadline.signal,
     });
     statusCode = res.statusCode;
     // Keep only the first 4 KB of the answer; a body still dripping at the deadline is cut there
@@ -125,5 +128,7 @@ export async function postOnce(opts: PostInput): Promise<AttemptOutcome> {
     };
   } catch (err) {
     return { statusCode, durationMs: elapsed(), error: describeFailure(err, opts.timeoutMs), responseBody: null, responseTruncated: false, retryAfterSeconds: null };
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -66,6 +66,8 @@ export async function claimDue(db: Db, limit: number, perSubscription: number): 
 
 export class DeliveryQueueConsumer {
   private inFlight = 0;
+  /** The last claim found more due work than it could take. */
+  private behind = false;
   private listener: Listener | undefined;
   private poll: NodeJS.Timeout | undefined;
   private idle: (() => void) | undefined;
@@ -82,6 +84,11 @@ export class DeliveryQueueConsumer {
     this.passes.wake();
   }
 
+  /** Whether deliveries are waiting for room: background work (lifecycle starts) should wait. */
+  get busy(): boolean {
+    return this.behind;
+  }
+
   /** Stops claiming, then waits for every try in flight to be sent and recorded. */
   async stop(): Promise<void> {
     clearInterval(this.poll);
@@ -96,10 +103,14 @@ export class DeliveryQueueConsumer {
     try {
       for (;;) {
         const room = Math.min(limits.batch, limits.maxInFlight - this.inFlight);
-        if (room <= 0) return; // a finishing try wakes the next pass
+        if (room <= 0) {
+          this.behind = true;
+          return; // a finishing try wakes the next pass
+        }
         const claimed = await claimDue(db, room, limits.perSubscription);
         for (const d of claimed) this.dispatch(d);
-        if (claimed.length < room) return;
+        this.behind = claimed.length === room;
+        if (!this.behind) return;
       }
     } catch (err) {
       // Postgres away: the next poll tries again.

@@ -42,7 +42,21 @@ export interface SentTry {
   outcome: AttemptOutcome;
 }
 
+/** Decrypted secrets by ciphertext: every delivery of a subscription is signed with the same one. */
+const SECRET_CACHE_SIZE = 1_000;
+
 export function createSender(config: Pick<HubConfig, 'urlPolicy'>, box: SecretBox) {
+  const secretCache = new Map<string, string>();
+  const open = (sealed: string): string => {
+    let secret = secretCache.get(sealed);
+    if (secret === undefined) {
+      if (secretCache.size >= SECRET_CACHE_SIZE) secretCache.clear();
+      secret = box.open(sealed);
+      secretCache.set(sealed, secret);
+    }
+    return secret;
+  };
+
   return async function sendTry(d: ClaimedDelivery): Promise<SentTry> {
     const profile = PROFILES[d.provider];
     const messageId = messageIdFor(d.provider, d.event_type, d.event_id, d.name);
@@ -53,8 +67,8 @@ export function createSender(config: Pick<HubConfig, 'urlPolicy'>, box: SecretBo
       messageId,
     });
     const body = JSON.stringify(envelope);
-    const secrets = [box.open(d.secret_enc)];
-    if (d.previous_secret_enc && d.previous_secret_expires_at && d.previous_secret_expires_at > new Date()) secrets.push(box.open(d.previous_secret_enc));
+    const secrets = [open(d.secret_enc)];
+    if (d.previous_secret_enc && d.previous_secret_expires_at && d.previous_secret_expires_at > new Date()) secrets.push(open(d.previous_secret_enc));
     const headers = signatureHeaders(d.provider, {
       body,
       secrets,

@@ -1,12 +1,11 @@
 /**
  * Records tries: the attempt row, the delivery's new state and its subscription's counters, for
- * many tries at once in one transaction. A batch the database refuses is recorded again one try
+ * many tries at once in one statement. A batch the database refuses is recorded again one try
  * at a time, so one odd answer never costs its siblings their record; a try that still cannot be
  * stored is recorded without the answer's body. After commit, tries that make a delivery wait (or
  * fail, or end a wait) are handed to the delivery's retry workflow.
  */
-import { sql, type Transaction } from 'kysely';
-import type { Database } from '../../common/db/schema';
+import { sql } from 'kysely';
 import type { Db } from '../../common/db/connect';
 import type { Logger } from '../../common/logger';
 import type { DeliveryTry } from '../../common/temporal/delivery-retry';
@@ -115,50 +114,83 @@ export class TryRecorder {
     }
   }
 
-  /** One transaction for the batch; returns the tries whose delivery it moved on. */
-  private write(tries: readonly Judged[]): Promise<Judged[]> {
-    return this.deps.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('webhook_attempts')
-        .values(
-          tries.map((t) => ({
-            delivery_id: t.delivery.id,
-            attempt_number: t.attempt,
-            started_at: t.startedAt,
-            duration_ms: t.outcome.durationMs,
-            status_code: t.outcome.statusCode,
-            error: t.judgement.error,
-            response_body: t.outcome.responseBody,
-            response_truncated: t.outcome.responseTruncated,
-            succeeded: t.judgement.ok,
-          })),
-        )
-        .onConflict((oc) => oc.columns(['delivery_id', 'attempt_number']).doNothing())
-        .execute();
-      const rows = tries.map((t) => {
-        const { status, waitMs } = t.judgement;
-        const ended = t.endedAt.getTime();
-        return sql`(${t.delivery.id}::text, ${status}::text, ${t.attempt}::int, ${t.outcome.statusCode}::int, ${t.outcome.durationMs}::int, ${t.judgement.error}::text,
-          ${t.startedAt}::timestamptz, ${status === 'retrying' ? new Date(ended + waitMs) : null}::timestamptz,
-          ${status === 'succeeded' ? t.endedAt : null}::timestamptz, ${status === 'failed' ? t.endedAt : null}::timestamptz,
-          ${needsHandoff(t.tryInfo, t.delivery.retry_base)}::boolean)`;
-      });
-      // Only a delivery still waiting for exactly this try moves on (not one cancelled meanwhile,
-      // nor one whose try another worker recorded first after a lease ran out).
-      const moved = await sql<{ id: string }>`
+  /**
+   * One statement for the batch: the attempt rows, each delivery's new state (only a delivery
+   * still waiting for exactly this try moves on: not one cancelled meanwhile, nor one whose try
+   * another worker recorded first after a lease ran out), and each subscription's counters
+   * (a success resets its failure streak and only writes when that changes something; a 410
+   * switches it off). Returns the tries whose delivery moved on.
+   */
+  private async write(tries: readonly Judged[]): Promise<Judged[]> {
+    const attempts = tries.map((t) => ({
+      delivery_id: t.delivery.id,
+      attempt_number: t.attempt,
+      started_at: t.startedAt,
+      duration_ms: t.outcome.durationMs,
+      status_code: t.outcome.statusCode,
+      error: t.judgement.error,
+      response_body: t.outcome.responseBody,
+      response_truncated: t.outcome.responseTruncated,
+      succeeded: t.judgement.ok,
+    }));
+    const moves = tries.map((t) => {
+      const { status, waitMs } = t.judgement;
+      return {
+        id: t.delivery.id,
+        subscription_id: t.delivery.subscription_id,
+        status,
+        attempt: t.attempt,
+        code: t.outcome.statusCode,
+        ms: t.outcome.durationMs,
+        error: t.judgement.error,
+        started: t.startedAt,
+        next_retry: status === 'retrying' ? new Date(t.endedAt.getTime() + waitMs) : null,
+        delivered: status === 'succeeded' ? t.endedAt : null,
+        failed: status === 'failed' ? t.endedAt : null,
+        handoff: needsHandoff(t.tryInfo, t.delivery.retry_base),
+        ok: t.judgement.ok,
+        gone: t.judgement.gone,
+      };
+    });
+    const { rows } = await sql<{ id: string }>`
+      with new_attempts as (
+        insert into webhook_attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_body, response_truncated, succeeded)
+        select delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_body, response_truncated, succeeded
+        from jsonb_populate_recordset(null::webhook_attempts, ${JSON.stringify(attempts)}::jsonb)
+        on conflict (delivery_id, attempt_number) do nothing
+      ), v as (
+        select * from jsonb_to_recordset(${JSON.stringify(moves)}::jsonb) as v(
+          id text, subscription_id text, status text, attempt int, code int, ms int, error text, started timestamptz,
+          next_retry timestamptz, delivered timestamptz, failed timestamptz, handoff boolean, ok boolean, gone boolean)
+      ), moved as (
         update webhook_deliveries d set
           status = v.status, attempt_count = v.attempt, response_status = v.code, response_time_ms = v.ms,
           error_message = v.error, first_attempted_at = coalesce(d.first_attempted_at, v.started),
           last_attempted_at = v.started, next_retry_at = v.next_retry, delivered_at = v.delivered, failed_at = v.failed,
           lease_until = null, handoff_pending = v.handoff
-        from (values ${sql.join(rows)}) as v(id, status, attempt, code, ms, error, started, next_retry, delivered, failed, handoff)
+        from v
         where d.id = v.id and d.status = 'pending' and d.attempt_count = v.attempt - 1
-        returning d.id`.execute(trx);
-      const movedIds = new Set(moved.rows.map((r) => r.id));
-      const written = tries.filter((t) => movedIds.has(t.delivery.id));
-      await updateSubscriptions(trx, written);
-      return written;
-    });
+        returning d.id
+      ), outcome as (
+        select v.subscription_id, bool_or(v.ok) as any_ok, count(*) filter (where not v.ok) as failures, bool_or(v.gone) as gone
+        from v join moved using (id)
+        group by v.subscription_id
+      ), counted as (
+        update webhook_subscriptions s set
+          consecutive_failures = case when o.any_ok then 0 else s.consecutive_failures + o.failures end,
+          failing_since = case when o.any_ok then null else coalesce(s.failing_since, now()) end,
+          last_success_at = case when o.any_ok then now() else s.last_success_at end,
+          last_failure_at = case when o.any_ok then s.last_failure_at else now() end,
+          is_active = s.is_active and not o.gone,
+          disabled_at = case when o.gone then now() else s.disabled_at end,
+          disabled_reason = case when o.gone then 'the endpoint answered 410 Gone' else s.disabled_reason end
+        from outcome o
+        where s.id = o.subscription_id
+          and (not o.any_ok or o.gone or s.consecutive_failures > 0 or s.last_success_at is null or s.last_success_at < now() - interval '1 second')
+      )
+      select id from moved`.execute(this.deps.db);
+    const movedIds = new Set(rows.map((r) => r.id));
+    return tries.filter((t) => movedIds.has(t.delivery.id));
   }
 
   private afterCommit(written: readonly Judged[]): void {
@@ -186,52 +218,5 @@ export class TryRecorder {
     })().catch((err: unknown) => this.deps.logger.warn({ err: (err as Error).message }, 'hand-off after recording failed; the sweep will retry it'));
     this.handoffs.add(work);
     void work.finally(() => this.handoffs.delete(work));
-  }
-}
-
-/**
- * Each subscription's counters, once per batch: a success resets the failure streak; failures
- * add to it; a 410 switches the subscription off. Rows are locked in id order, so two workers'
- * batches cannot deadlock; a success only writes when it changes something worth writing.
- */
-async function updateSubscriptions(trx: Transaction<Database>, written: readonly Judged[]): Promise<void> {
-  if (written.length === 0) return;
-  const succeeded = new Set(written.filter((t) => t.judgement.ok).map((t) => t.delivery.subscription_id));
-  const failures = new Map<string, number>();
-  for (const t of written) if (!succeeded.has(t.delivery.subscription_id)) failures.set(t.delivery.subscription_id, (failures.get(t.delivery.subscription_id) ?? 0) + 1);
-  const gone = [...new Set(written.filter((t) => t.judgement.gone).map((t) => t.delivery.subscription_id))];
-  const failing = [...failures.keys()];
-  const locked = await trx
-    .selectFrom('webhook_subscriptions')
-    .select('id')
-    .where('id', 'in', [...succeeded, ...failing])
-    .where((eb) =>
-      eb.or([
-        ...(failing.length ? [eb('id', 'in', failing)] : []),
-        eb('consecutive_failures', '>', 0),
-        eb('last_success_at', 'is', null),
-        eb('last_success_at', '<', sql<Date>`now() - interval '1 second'`),
-      ]),
-    )
-    .orderBy('id')
-    .forNoKeyUpdate()
-    .execute();
-  const toReset = locked.map((r) => r.id).filter((id) => succeeded.has(id));
-  if (toReset.length) {
-    await trx.updateTable('webhook_subscriptions').set({ consecutive_failures: 0, failing_since: null, last_success_at: sql`now()` }).where('id', 'in', toReset).execute();
-  }
-  if (failures.size) {
-    await sql`
-      update webhook_subscriptions s set consecutive_failures = s.consecutive_failures + v.n,
-        failing_since = coalesce(s.failing_since, now()), last_failure_at = now()
-      from (values ${sql.join([...failures].map(([id, n]) => sql`(${id}::text, ${n}::int)`))}) as v(id, n)
-      where s.id = v.id`.execute(trx);
-  }
-  if (gone.length) {
-    await trx
-      .updateTable('webhook_subscriptions')
-      .set({ is_active: false, disabled_at: sql`now()`, disabled_reason: 'the endpoint answered 410 Gone', updated_at: sql`now()` })
-      .where('id', 'in', gone)
-      .execute();
   }
 }
