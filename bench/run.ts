@@ -10,7 +10,8 @@
  *
  * BENCH_CREATES (default 2000), BENCH_STOPS (default 400 → 2000 events) and BENCH_FANOUT
  * (default 10) change the load; BENCH_PHASES (e.g. `creations,mix`) runs only some phases;
- * BENCH_CPU_PROFILE=<dir> writes V8 CPU profiles of the API and the worker.
+ * BENCH_CPU_PROFILE=<dir> writes V8 CPU profiles of the API and the worker; BENCH_HUB_ENV
+ * (NAME=value,…) passes settings to the hub's processes.
  */
 import { createHmac } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -184,10 +185,6 @@ async function pacedPhase(h: Harness, receiver: CountingReceiver, driverId: stri
   await Promise.all(inflight);
   await waitForDeliveries(receiver, events);
   record('paced 20 ev/s: delivered', `${receiver.deliveries}/${events}`);
-  for (const type of new Set(receiver.latencies.map((x) => x.type))) {
-    const l = receiver.latencies.filter((x) => x.type === type).map((x) => x.ms);
-    console.log(`DEBUG ${type} n=${l.length} p50 ${percentile(l, 50)} p95 ${percentile(l, 95)} p99 ${percentile(l, 99)} max ${Math.max(...l)}`);
-  }
   const l = receiver.latenciesMs;
   record('paced 20 ev/s: commit→receiver p50 / p95 / p99', `${percentile(l, 50)} / ${percentile(l, 95)} / ${percentile(l, 99)} ms`);
   await clearSubscriptions(h, subs.ids);
@@ -404,13 +401,13 @@ async function main(): Promise<void> {
   const h = await startHarness();
   const receiver = await new CountingReceiver().start();
   try {
-    if (wanted('temporal')) await temporalPhase(h);
     const driver = (await call(h, 'POST', '/v1/drivers', { name: 'Bench driver' })).body;
     await call(h, 'POST', `/v1/drivers/${driver.id}/online`);
     // Warm-up, not recorded: JIT, connection pools and caches of every process get going.
     say('warming up ...');
     await pacedPhase(h, receiver, driver.id, 5);
     rows.length = 0;
+    if (wanted('temporal')) await temporalPhase(h);
     if (wanted('paced')) await pacedPhase(h, receiver, driver.id);
     if (wanted('creations')) {
       await creationPhase(h, receiver, 1);

@@ -29,7 +29,6 @@ async function main(): Promise<void> {
   process.once('SIGINT', drain);
   process.once('SIGTERM', drain);
   logger.info({ task_queue: config.taskQueue }, 'worker running');
-  setInterval(() => { const m = process.memoryUsage(); console.error(`MEM rss ${(m.rss/1e6).toFixed(0)} heapUsed ${(m.heapUsed/1e6).toFixed(0)} heapTotal ${(m.heapTotal/1e6).toFixed(0)} external ${(m.external/1e6).toFixed(0)} arrayBuffers ${(m.arrayBuffers/1e6).toFixed(0)}`); }, 5000).unref();
   await worker.run();
   drain();
   await draining;

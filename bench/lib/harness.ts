@@ -41,7 +41,6 @@ export function spawnHubProcess(name: string, entry: string, env: Record<string,
   });
   let log = '';
   const keep = (d: Buffer) => {
-    if (d.toString().includes('MEM ')) process.stderr.write(d.toString().split('\n').filter((l) => l.includes('MEM ')).map((l) => `[${name}] ${new Date().toISOString().slice(11,19)} ${l}\n`).join(''));
     log = (log + d.toString()).slice(-50_000);
   };
   child.stdout?.on('data', keep);
@@ -103,6 +102,7 @@ export async function startHarness(opts: { taskQueue?: string } = {}): Promise<H
     DATABASE_URL: stack.endpoints.databaseUrl,
     TEMPORAL_ADDRESS: stack.endpoints.temporalAddress,
     HUB_TASK_QUEUE: opts.taskQueue ?? 'bench',
+    // BENCH_HUB_ENV=NAME=value,NAME=value: settings to try on the hub's processes.
     ...(process.env.BENCH_HUB_ENV ? Object.fromEntries(process.env.BENCH_HUB_ENV.split(',').map((kv) => kv.split('=') as [string, string])) : {}),
     HUB_ALLOW_PRIVATE_URLS: '1',
     PORT: String(apiPort),

@@ -13,7 +13,7 @@ export class CountingReceiver {
   /** `${path} ${webhook-id}` → times seen. */
   readonly seen = new Map<string, number>();
   /** Commit → arrival, per path. */
-  readonly latencies: { path: string; ms: number; type: string }[] = [];
+  readonly latencies: { path: string; ms: number }[] = [];
   badSignatures = 0;
   down = false;
   readonly blackHoles = new Set<string>();
@@ -69,8 +69,8 @@ export class CountingReceiver {
         }
         const key = `${path} ${h['webhook-id']}`;
         this.seen.set(key, (this.seen.get(key) ?? 0) + 1);
-        const { timestamp, type } = JSON.parse(body.toString()) as { timestamp?: string; type?: string };
-        if (timestamp) this.latencies.push({ path, ms: arrived - Date.parse(timestamp), type: type ?? '' });
+        const { timestamp } = JSON.parse(body.toString()) as { timestamp?: string };
+        if (timestamp) this.latencies.push({ path, ms: arrived - Date.parse(timestamp) });
         res.writeHead(200).end();
       });
     });
