@@ -15,9 +15,9 @@ COPY cli ./cli
 # small, with no TypeScript loader and no bundler in memory.
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 ENV NODE_ENV=production
-# Fewer glibc malloc arenas: the Temporal core's many threads otherwise inflate RSS (worker/memory.ts).
+# Fewer glibc malloc arenas: the Temporal core's many threads otherwise inflate RSS (common/process-settings.ts).
 ENV MALLOC_ARENA_MAX=2
 USER node
 EXPOSE 3000
 # node runs as PID 1 (not under npm), so the SIGTERM of `docker stop` reaches it and it drains.
-CMD ["node", "dist/api/main.js"]
+CMD ["node", "--max-old-space-size=160", "dist/api/main.js"]

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { ENV_KEYS } from '../common/config';
-import { WORKER_ENV, WORKER_NODE_FLAGS } from '../worker/memory';
+import { NODE_FLAGS, PROCESS_ENV } from '../common/process-settings';
 
 const root = path.resolve(__dirname, '..');
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
@@ -21,20 +21,21 @@ test('api and worker are built from the repo Dockerfile and run the production e
   const scripts = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts;
   for (const [name, script] of [['api', 'start:api'], ['worker', 'start:worker']] as const) {
     expect(services[name].build).toBe('.');
-    // node itself, not npm: the container's SIGTERM must reach the process that drains; the
-    // worker with its memory settings (worker/memory.ts), the same in the npm script.
-    const flags = name === 'worker' ? [...WORKER_NODE_FLAGS] : [];
-    expect(services[name].command).toEqual(['node', ...flags, `dist/${name}/main.js`]);
-    expect(scripts[script]).toBe(['MALLOC_ARENA_MAX=2 node', ...flags, `dist/${name}/main.js`].join(' '));
+    // node itself, not npm: the container's SIGTERM must reach the process that drains; with
+    // the memory settings of common/process-settings.ts, the same in the npm script.
+    expect(services[name].command).toEqual(['node', ...NODE_FLAGS, `dist/${name}/main.js`]);
+    const env = Object.entries(PROCESS_ENV).map(([k, v]) => `${k}=${v}`);
+    expect(scripts[script]).toBe([...env, 'node', ...NODE_FLAGS, `dist/${name}/main.js`].join(' '));
     // Separately scalable: no fixed container name.
     expect(services[name].container_name).toBeUndefined();
   }
   expect(services.worker.ports).toBeUndefined();
 });
 
-test('the image sets the worker\'s malloc settings', () => {
+test('the image sets the processes\' malloc settings and starts node itself', () => {
   const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
-  for (const [k, v] of Object.entries(WORKER_ENV)) expect(dockerfile).toContain(`ENV ${k}=${v}`);
+  for (const [k, v] of Object.entries(PROCESS_ENV)) expect(dockerfile).toContain(`ENV ${k}=${v}`);
+  expect(dockerfile).toContain(`CMD ${JSON.stringify(['node', ...NODE_FLAGS, 'dist/api/main.js'])}`.replace(/","/g, '", "'));
 });
 
 test('every variable given to api and worker is one the hub reads', () => {

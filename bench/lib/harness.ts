@@ -15,7 +15,7 @@ import { startEmbeddedPostgres } from '../../dev/postgres';
 import { type EmbeddedStack, startEmbeddedStack } from '../../dev/stack';
 import { startTemporalDevServer } from '../../dev/temporal-server';
 import { ensureTools } from '../../dev/tools';
-import { WORKER_ENV, WORKER_NODE_FLAGS } from '../../worker/memory';
+import { NODE_FLAGS, PROCESS_ENV } from '../../common/process-settings';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -133,13 +133,13 @@ export async function startHarness(opts: { taskQueue?: string } = {}): Promise<H
       return { tenantId: t.id, key: (await createApiKey(services.database.db, { tenantId: t.id, env: 'test' })).key };
     },
     startWorker: async () => {
-      const w = spawnHubProcess('worker', 'dist/worker/main.js', { ...env, ...WORKER_ENV, LOG_LEVEL: 'info' }, WORKER_NODE_FLAGS);
+      const w = spawnHubProcess('worker', 'dist/worker/main.js', { ...env, ...PROCESS_ENV, LOG_LEVEL: 'info' }, NODE_FLAGS);
       await waitFor('worker', async () => ((w as unknown as { log: string }).log.includes('worker running')), 60_000);
       h.worker = w;
       return w;
     },
     startApi: async () => {
-      const a = spawnHubProcess('api', 'dist/api/main.js', { ...env, ...WORKER_ENV });
+      const a = spawnHubProcess('api', 'dist/api/main.js', { ...env, ...PROCESS_ENV }, NODE_FLAGS);
       await waitFor('api', async () => (await fetch(`${apiUrl}/health`)).ok, 60_000);
       h.api = a;
       return a;
