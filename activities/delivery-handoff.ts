@@ -79,7 +79,7 @@ export async function handoffsFor(db: Db, deliveryIds: readonly string[]): Promi
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
       .innerJoin('events as e', 'e.id', 'd.event_id')
-      .select(['d.id', 'd.tenant_id', 'd.subscription_id', 'd.event_id', 'd.event_type as name', 'e.type as event_type', 's.provider', 's.url'])
+      .select(['d.id', 'd.tenant_id', 'd.partner_id', 'd.subscription_id', 'd.event_id', 'd.event_type as name', 'e.type as event_type', 's.provider', 's.url'])
       .where('d.id', 'in', deliveryIds)
       .execute(),
     latestTries(db, deliveryIds),
@@ -90,6 +90,7 @@ export async function handoffsFor(db: Db, deliveryIds: readonly string[]): Promi
     const input: DeliveryRetryInput = {
       deliveryId: r.id,
       tenantId: r.tenant_id,
+      partnerId: r.partner_id,
       subscriptionId: r.subscription_id,
       eventId: r.event_id,
       eventType: r.event_type as CanonicalEvent,

@@ -30,6 +30,9 @@ export function importActivities({ db, config }: ActivityDeps): ImportActivities
           return { ok: true as const, committed: summary(ordered) };
         });
       } catch (err) {
+        if (isUniqueViolation(err, 'stops_broker_trip_key')) {
+          return { ok: false, type: 'Conflict', message: 'a broker_trip_id in this import is taken for its broker', details: { reason: 'duplicate_broker_trip_id', detail: (err as { detail?: string }).detail ?? null } };
+        }
         if (isUniqueViolation(err, 'stops_tenant_external_ref_key')) {
           const detail = (err as { detail?: string }).detail ?? null;
           return { ok: false, type: 'Conflict', message: 'an external_ref in this import was taken meanwhile', details: { reason: 'duplicate_external_ref', detail } };

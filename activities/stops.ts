@@ -29,7 +29,7 @@ const duplicateRef = (ref: string | null | undefined): StopRejection => ({
 });
 
 /** Columns a change may set: every one but the creation time. */
-type ChangedColumns = Partial<Omit<StopRow, 'id' | 'tenant_id' | 'created_at'>>;
+type ChangedColumns = Partial<Omit<StopRow, 'id' | 'tenant_id' | 'created_at' | 'trip_id'>>;
 
 /** The columns a lifecycle action sets, status included. */
 function actionColumns(change: Extract<StopChange, { kind: 'transition' }>, now: string): ChangedColumns {
@@ -51,8 +51,11 @@ function actionColumns(change: Extract<StopChange, { kind: 'transition' }>, now:
   }
 }
 
-/** The stop, the driver an assignment names, and the tenant's active subscriptions: one query. */
-function readForChange(db: Kysely<Database>, tenantId: string, stopId: string, driverId: string | null) {
+/**
+ * The stop, the driver an assignment names, and the active subscriptions of the tenant and of
+ * the stop's broker (or the broker a patch names): one query.
+ */
+function readForChange(db: Kysely<Database>, tenantId: string, stopId: string, driverId: string | null, newBrokerId: string | null) {
   return db
     .selectFrom('stops')
     .selectAll('stops')
@@ -61,8 +64,8 @@ function readForChange(db: Kysely<Database>, tenantId: string, stopId: string, d
       jsonArrayFrom(
         eb
           .selectFrom('webhook_subscriptions as w')
-          .select(['w.id', 'w.provider', 'w.events', 'w.retry_schedule'])
-          .where('w.tenant_id', '=', tenantId)
+          .select(['w.id', 'w.provider', 'w.events', 'w.retry_schedule', 'w.tenant_id', 'w.partner_id'])
+          .where((w) => w.or([w('w.tenant_id', '=', tenantId), w('w.partner_id', '=', eb.ref('stops.broker_id')), w('w.partner_id', '=', newBrokerId)]))
           .where('w.is_active', '=', true)
           .where('w.deleted_at', 'is', null),
       ).as('subscriptions'),
@@ -84,7 +87,8 @@ interface ChangeInput {
 async function tryChange(db: Kysely<Database>, geocoderUrl: string | undefined, input: ChangeInput): Promise<StopResult | undefined> {
   const { tenantId, stopId, seq, change } = input;
   const driverId = change.kind === 'transition' && change.action === 'assign' ? (change.payload as ActionPayloads['assign']).driver_id : null;
-  const read = await readForChange(db, tenantId, stopId, driverId);
+  const newBrokerId = change.kind === 'patch' ? (change.patch.broker_id ?? null) : null;
+  const read = await readForChange(db, tenantId, stopId, driverId, newBrokerId);
   if (!read) return { ok: false, type: 'StopNotFound', message: `no stop ${stopId}`, details: {} };
   const { driver, subscriptions, ...row } = read;
   if (row.version >= seq) return { ok: true, stop: toStopResource(row) };
@@ -111,8 +115,8 @@ async function tryChange(db: Kysely<Database>, geocoderUrl: string | undefined, 
   const updated: StopRow = { ...row, ...columns, version: seq, updated_at: now, lifecycle_started_at: row.lifecycle_started_at ?? now };
   const stop = toStopResource(updated);
   const eventId = stopEventId(stopId, seq);
-  const event = { id: eventId, type: eventType, subjectType: 'stop' as const, subjectId: stopId, sequence: seq, previousStatus: row.status, payload: stop };
-  const deliveries = planDeliveries(tenantId, subscriptions, [event]);
+  const event = { id: eventId, type: eventType, subjectType: 'stop' as const, subjectId: stopId, sequence: seq, previousStatus: row.status, payload: stop, brokerId: updated.broker_id };
+  const deliveries = planDeliveries(subscriptions, [event]);
 
   // Applies only on top of the version read; an assignment only to a driver still online.
   let write = db
@@ -147,6 +151,9 @@ export function stopActivities({ db, config }: ActivityDeps): StopActivities {
         return (await tryChange(db, config.geocoderUrl, input)) ?? (await tryChange(db, config.geocoderUrl, input)) ?? { ok: false, type: 'Conflict', message: 'the stop changed underneath this request', details: {} };
       } catch (err) {
         if (isUniqueViolation(err, 'stops_tenant_external_ref_key') && input.change.kind === 'patch') return duplicateRef(input.change.patch.external_ref);
+        if (isUniqueViolation(err, 'stops_broker_trip_key') && input.change.kind === 'patch') {
+          return { ok: false, type: 'Conflict', message: 'this broker already has a trip with this broker_trip_id', details: { field: 'broker_trip_id', value: input.change.patch.broker_trip_id ?? null, reason: 'duplicate_broker_trip_id' } };
+        }
         // Retrying cannot store what the database refused once: the request gets a 400 and the
         // stop stays as it was, free to move on.
         if (isPermanentDbError(err)) {

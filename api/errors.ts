@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'rate_limited'
   | 'subscription_limit_exceeded'
   | 'delivery_not_retryable'
+  | 'trip_not_found'
+  | 'invalid_status'
   | 'service_unavailable'
   | 'internal_error';
 

@@ -1,10 +1,10 @@
 /**
- * The OpenAPI 3.1 document, generated from the zod schemas that validate the requests (no
- * hand-kept copy). OPERATIONS is the table of every route: the router tests hold the Express
- * routes to it, so an undocumented route fails the build.
+ * The /v1 API's operations table and its OpenAPI 3.1 document, generated from the zod schemas
+ * that validate the requests (no hand-kept copy). The router tests hold the Express routes to
+ * OPERATIONS, so an undocumented route fails the build.
  */
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { buildOpenApiDocument, type Operation } from './openapi-document';
 import type { Scope } from '../common/auth/scopes';
 import { API_VERSION } from '../common/changelog';
 import { driverCreateSchema, driverListQuerySchema, driverLiveSchema, driverLocationSchema, driverResourceSchema } from '../common/schemas/drivers';
@@ -84,23 +84,11 @@ const historySchema = z.object({
   history: z.array(z.object({ from_status: z.string().nullable(), to_status: z.string(), changed_at: isoString, source: z.string(), event_id: z.string() })),
 });
 
-export interface Operation {
-  method: 'get' | 'post' | 'patch' | 'delete';
-  /** Express-style path, e.g. /v1/stops/:id */
-  path: string;
-  tag: string;
-  summary: string;
-  /** null: public; 'any': any valid key. */
-  scope: Scope | 'any' | null;
-  body?: z.ZodType;
-  query?: z.ZodType;
-  status: number;
-  response?: z.ZodType;
-}
+export type { Operation };
 
-const op = (o: Operation): Operation => o;
+const op = (o: Operation<Scope>): Operation<Scope> => o;
 
-export const OPERATIONS: Operation[] = [
+export const OPERATIONS: Operation<Scope>[] = [
   op({ method: 'get', path: '/health', tag: 'Public', summary: 'Postgres and Temporal reachability with latency', scope: null, status: 200, response: healthSchema }),
   op({ method: 'get', path: '/time', tag: 'Public', summary: 'Server time', scope: null, status: 200, response: z.object({ now: isoString, unix: z.number().int(), unix_ms: z.number().int() }) }),
   op({ method: 'get', path: '/changelog', tag: 'Public', summary: 'API versions', scope: null, status: 200 }),
@@ -141,34 +129,12 @@ export const OPERATIONS: Operation[] = [
   op({ method: 'get', path: '/v1/events', tag: 'Events', summary: 'Poll events in commit order', scope: 'events:read', query: eventsQuerySchema, status: 200, response: eventsPageSchema }),
 ];
 
-export const openApiPath = (expressPath: string): string => expressPath.replace(/:([A-Za-z_]+)/g, '{$1}');
-
-export function buildOpenApiDocument(): object {
-  const registry = new OpenAPIRegistry();
-  const bearer = registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'dh_live_… or dh_test_… API key' });
-  for (const o of OPERATIONS) {
-    const params = [...o.path.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]!);
-    registry.registerPath({
-      method: o.method,
-      path: openApiPath(o.path),
-      tags: [o.tag],
-      summary: o.summary,
-      description: o.scope && o.scope !== 'any' ? `Scope: \`${o.scope}\`` : undefined,
-      security: o.scope ? [{ [bearer.name]: [] }] : [],
-      request: {
-        ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
-        ...(o.query ? { query: o.query as z.ZodObject } : {}),
-        ...(o.body ? { body: { content: { 'application/json': { schema: o.body } } } } : {}),
-      },
-      responses: {
-        [o.status]: { description: 'OK', ...(o.response ? { content: { 'application/json': { schema: o.response } } } : {}) },
-        default: { description: 'Error', content: { 'application/json': { schema: errorSchema } } },
-      },
-    });
-  }
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
-    openapi: '3.1.0',
-    info: { title: 'Dispatch Hub API', version: API_VERSION, description: 'Stops, drivers, provider-dialect webhooks and the events feed.' },
-    servers: [{ url: '/' }],
+export function buildV1Document(): object {
+  return buildOpenApiDocument(OPERATIONS, {
+    title: 'Dispatch Hub API',
+    version: API_VERSION,
+    description: 'Stops, drivers, provider-dialect webhooks and the events feed.',
+    credentials: 'dh_live_… or dh_test_… API key',
+    errorSchema,
   });
 }

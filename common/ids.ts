@@ -37,3 +37,9 @@ export function deterministicId(prefix: IdPrefix, ...parts: string[]): string {
   for (let i = 0; i < 26; i++) out += CROCKFORD[digest[i]! % 32];
   return `${prefix}_${out}`;
 }
+
+/** The same parts always give the same UUID-shaped id (version 4 and variant bits set). */
+export function deterministicUuid(...parts: string[]): string {
+  const h = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

@@ -1,5 +1,5 @@
 /** The last two handlers: unknown routes (404) and every thrown error, always as contract JSON. */
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../../common/logger';
 import { ApiError, clip } from '../errors';
 
@@ -42,7 +42,14 @@ function isDependencyOutage(err: unknown): boolean {
   return e.cause !== undefined && e.cause !== err && isDependencyOutage(e.cause);
 }
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+/** Writes an error answer in one API's shape (the /v1 contract's, or the Partner API's). */
+export type ErrorRenderer = (res: Response, error: ApiError) => void;
+
+export const renderContractError: ErrorRenderer = (res, error) => {
+  res.status(error.status).json(error.toBody());
+};
+
+export function errorHandler(logger: Logger, render: ErrorRenderer = renderContractError): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known =
       err instanceof ApiError
@@ -54,15 +61,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
             : undefined);
     if (known) {
       if (known.status === 429 || known.status === 503) res.setHeader('Retry-After', String(known.details.retry_after ?? 1));
-      res.status(known.status).json(known.toBody());
+      render(res, known);
       return;
     }
     if (isDependencyOutage(err)) {
       logger.warn({ err: (err as Error).message, request_id: req.id }, 'dependency unavailable');
       res.setHeader('Retry-After', '2');
-      res.status(503).json(
-        new ApiError(503, 'service_unavailable', 'a backing service is unavailable; retry shortly', { request_id: req.id }).toBody(),
-      );
+      render(res, new ApiError(503, 'service_unavailable', 'a backing service is unavailable; retry shortly', { request_id: req.id }));
       return;
     }
     logger.error({ err, request_id: req.id }, 'unhandled error');
@@ -70,8 +75,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
-    res.status(500).json(
-      new ApiError(500, 'internal_error', 'internal error; safe to retry', { request_id: req.id }).toBody(),
-    );
+    render(res, new ApiError(500, 'internal_error', 'internal error; safe to retry', { request_id: req.id }));
   };
 }

@@ -9,11 +9,11 @@
  * This runs after authentication and the scope check: a stored answer is only ever replayed to
  * a key that may make the request. Answers are stored sealed (they can carry a webhook secret).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { sql } from 'kysely';
 import type { Db } from '../../common/db/connect';
-import { deterministicId, type IdPrefix, newId } from '../../common/ids';
+import { deterministicId, deterministicUuid, type IdPrefix, newId } from '../../common/ids';
 import type { SecretBox } from '../../common/webhooks/secrets';
 import { ApiError } from '../errors';
 
@@ -30,22 +30,28 @@ export function createdIdFor(req: Request, prefix: IdPrefix, tenantId: string): 
   return req.idempotency ? deterministicId(prefix, tenantId, req.idempotency.key, req.idempotency.requestHash) : newId(prefix);
 }
 
-export function idempotency(db: Db, box: SecretBox): RequestHandler {
+/** The same for a resource whose ids are UUIDs (the Partner API's subscriptions). */
+export function createdUuidFor(req: Request, ownerId: string): string {
+  return req.idempotency ? deterministicUuid(ownerId, req.idempotency.key, req.idempotency.requestHash) : randomUUID();
+}
+
+/** `ownerOf` names whose keys these are: the tenant of a v1 key, the partner of a Partner API key. */
+export function idempotency(db: Db, box: SecretBox, ownerOf: (req: Request) => string): RequestHandler {
   return async (req, res, next) => {
     const key = req.get('idempotency-key');
     if (key === undefined || (req.method !== 'POST' && req.method !== 'PATCH')) return next();
     if (!KEY_PATTERN.test(key)) {
       throw new ApiError(400, 'validation_error', 'Idempotency-Key must be 1 to 255 printable ASCII characters', { field: 'Idempotency-Key' });
     }
-    const tenantId = req.auth!.tenantId;
+    const ownerId = ownerOf(req);
     const hash = createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${req.bodyHash ?? ''}`).digest('hex');
 
     for (const deadline = Date.now() + WAIT_FOR_FIRST_MS; ; ) {
       const claimed = await db
         .insertInto('idempotency_keys')
-        .values({ tenant_id: tenantId, key, request_hash: hash, status: 'in_progress', expires_at: sql<Date>`now() + make_interval(hours => ${TTL_HOURS})` })
+        .values({ owner_id: ownerId, key, request_hash: hash, status: 'in_progress', expires_at: sql<Date>`now() + make_interval(hours => ${TTL_HOURS})` })
         .onConflict((oc) =>
-          oc.columns(['tenant_id', 'key']).doUpdateSet({ request_hash: hash, status: 'in_progress', response_status: null, response_sealed: null, locked_at: sql`now()`, expires_at: sql`now() + make_interval(hours => ${TTL_HOURS})` })
+          oc.columns(['owner_id', 'key']).doUpdateSet({ request_hash: hash, status: 'in_progress', response_status: null, response_sealed: null, locked_at: sql`now()`, expires_at: sql`now() + make_interval(hours => ${TTL_HOURS})` })
             // Take the row over only when it expired, or when its first request was abandoned.
             .where(({ or, eb }) =>
               or([
@@ -62,7 +68,7 @@ export function idempotency(db: Db, box: SecretBox): RequestHandler {
         .executeTakeFirst();
       if (claimed) break;
 
-      const existing = await db.selectFrom('idempotency_keys').selectAll().where('tenant_id', '=', tenantId).where('key', '=', key).executeTakeFirst();
+      const existing = await db.selectFrom('idempotency_keys').selectAll().where('owner_id', '=', ownerId).where('key', '=', key).executeTakeFirst();
       if (!existing) continue;
       if (existing.request_hash !== hash) {
         throw new ApiError(409, 'conflict', 'this Idempotency-Key was used with a different request', { field: 'Idempotency-Key', reason: 'idempotency_key_reused' });
@@ -87,10 +93,10 @@ export function idempotency(db: Db, box: SecretBox): RequestHandler {
         ? db
             .updateTable('idempotency_keys')
             .set({ status: 'done', response_status: res.statusCode, response_sealed: box.seal(JSON.stringify(body ?? null)) })
-            .where('tenant_id', '=', tenantId)
+            .where('owner_id', '=', ownerId)
             .where('key', '=', key)
             .execute()
-        : db.deleteFrom('idempotency_keys').where('tenant_id', '=', tenantId).where('key', '=', key).execute();
+        : db.deleteFrom('idempotency_keys').where('owner_id', '=', ownerId).where('key', '=', key).execute();
       store.then(
         () => send(body),
         () => send(body),

@@ -1,7 +1,11 @@
-/** `/v1/openapi.json` and `/docs` (Swagger UI served from the local npm package, no CDN). */
+/**
+ * `/v1/openapi.json` and `/docs` (Swagger UI served from the local npm package, no CDN), with a
+ * section per API: the hub's /v1 and the brokers' Partner API (its document is served by its router).
+ */
 import express, { Router } from 'express';
 import { getAbsoluteFSPath } from 'swagger-ui-dist';
-import { buildOpenApiDocument } from '../openapi';
+import { buildV1Document } from '../openapi';
+import { PARTNER_BASE } from '../partner/operations';
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -13,15 +17,27 @@ const PAGE = `<!doctype html>
 <body>
   <div id="swagger-ui"></div>
   <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
   <script src="/docs/init.js"></script>
 </body>
 </html>`;
 
-const INIT = `window.ui = SwaggerUIBundle({ url: '/v1/openapi.json', dom_id: '#swagger-ui', deepLinking: true });`;
+export const DOC_SECTIONS = [
+  { name: 'Dispatch Hub API (/v1)', url: '/v1/openapi.json' },
+  { name: 'Naveera Partner API (brokers)', url: `${PARTNER_BASE}/openapi.json` },
+];
+
+const INIT = `window.ui = SwaggerUIBundle({
+  urls: ${JSON.stringify(DOC_SECTIONS)},
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  layout: 'StandaloneLayout',
+});`;
 
 export function docsRoutes(): Router {
   const router = Router();
-  const document = buildOpenApiDocument();
+  const document = buildV1Document();
   router.get('/v1/openapi.json', (_req, res) => {
     res.json(document);
   });

@@ -8,6 +8,7 @@ import { MAX_BULK_STOPS, stopCreateSchema, type StopCreateInput } from '../../co
 import { importCommittedUpdate, importWorkflowOptions } from '../../common/temporal/bulk-import';
 import { bulkImportWorkflow } from '../../workflows/bulk-import';
 import type { ApiContext } from '../context';
+import { assertBrokersLinked } from '../broker-links';
 import { ApiError, conflict, type FieldError, fieldErrors, listedErrors, notFound } from '../errors';
 import { authOf } from '../middleware/auth';
 import { createdIdFor } from '../middleware/idempotency';
@@ -47,6 +48,7 @@ export function importRoutes(ctx: ApiContext): Router {
     items.forEach((s, i) => s.external_ref && byRef.set(s.external_ref, [...(byRef.get(s.external_ref) ?? []), i]));
     const repeated = [...byRef].filter(([, idx]) => idx.length > 1).map(([external_ref, indexes]) => ({ external_ref, indexes }));
     if (repeated.length) throw conflict('the batch repeats an external_ref; nothing was imported', { reason: 'duplicate_external_ref', duplicates: repeated });
+    await assertBrokersLinked(db, tenantId, items);
     // With an Idempotency-Key the import id comes from it: a retried batch joins the same import,
     // and the stops already holding its external_refs are its own.
     const importId = createdIdFor(req, 'imp', tenantId);

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { API_VERSION, CHANGELOG } from '../../common/changelog';
 import type { ApiContext } from '../context';
 
-interface Check {
+export interface Check {
   status: 'up' | 'down';
   latency_ms: number;
   error?: string;
@@ -35,20 +35,25 @@ async function timed(probe: () => Promise<unknown>): Promise<Check> {
   }
 }
 
+/** Postgres and Temporal, each probed with its latency (shared with the Partner API's /health). */
+export async function dependencyChecks(ctx: ApiContext): Promise<{ checks: { postgres: Check; temporal: Check }; healthy: boolean }> {
+  const [postgres, temporal] = await Promise.all([
+    timed(() => sql`select 1`.execute(ctx.db)),
+    timed(() => ctx.temporal.connection.workflowService.getSystemInfo({})),
+  ]);
+  return { checks: { postgres, temporal }, healthy: postgres.status === 'up' && temporal.status === 'up' };
+}
+
 export function publicRoutes(ctx: ApiContext): Router {
   const router = Router();
 
   router.get('/health', async (_req, res) => {
-    const [postgres, temporal] = await Promise.all([
-      timed(() => sql`select 1`.execute(ctx.db)),
-      timed(() => ctx.temporal.connection.workflowService.getSystemInfo({})),
-    ]);
-    const healthy = postgres.status === 'up' && temporal.status === 'up';
+    const { checks, healthy } = await dependencyChecks(ctx);
     res.status(healthy ? 200 : 503).json({
       status: healthy ? 'ok' : 'unavailable',
       version: API_VERSION,
       time: new Date().toISOString(),
-      checks: { postgres, temporal },
+      checks,
     });
   });
 

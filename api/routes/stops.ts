@@ -16,6 +16,7 @@ import { isUniqueViolation } from '../../common/db/errors';
 import type { StopRow } from '../../common/db/schema';
 import { stopLifecycleWorkflow } from '../../workflows/stop-lifecycle';
 import type { ApiContext } from '../context';
+import { assertBrokerLinked, duplicateBrokerTripId } from '../broker-links';
 import { ApiError, conflict, notFound } from '../errors';
 import { authOf } from '../middleware/auth';
 import { createdIdFor } from '../middleware/idempotency';
@@ -91,6 +92,7 @@ export function stopRoutes(ctx: ApiContext): Router {
     // With an Idempotency-Key the id is derived from it: a retry after a crash finds the stop the
     // first request committed, and the external_ref it holds is its own, not a conflict.
     const stopId = createdIdFor(req, 'stop', tenantId);
+    await assertBrokerLinked(db, tenantId, data.broker_id);
     if (req.idempotency) {
       const earlier = await db.selectFrom('stops').selectAll().where('id', '=', stopId).where('tenant_id', '=', tenantId).executeTakeFirst();
       if (earlier) {
@@ -105,6 +107,7 @@ export function stopRoutes(ctx: ApiContext): Router {
       if (isUniqueViolation(err, 'stops_tenant_external_ref_key')) {
         throw conflict(`a stop with external_ref "${data.external_ref}" already exists`, { field: 'external_ref', value: data.external_ref, reason: 'duplicate_external_ref' });
       }
+      if (isUniqueViolation(err, 'stops_broker_trip_key')) throw duplicateBrokerTripId(data.broker_trip_id);
       // The same keyed request, running twice at once, committed first.
       if (req.idempotency && isUniqueViolation(err, 'stops_pkey')) throw conflict('a request with this Idempotency-Key is still in progress; retry shortly', { reason: 'idempotency_key_in_progress' });
       throw err;
@@ -152,6 +155,7 @@ export function stopRoutes(ctx: ApiContext): Router {
       throw new ApiError(409, 'conflict', `stop ${stop.id} is ${stop.status} and can no longer change`, { current_status: stop.status });
     }
     await assertRefFree(stop.tenant_id, patch.external_ref, stop.id);
+    await assertBrokerLinked(db, stop.tenant_id, patch.broker_id);
     const updated = await runUpdate(stop.id, stop.status, () => sendUpdate(req, stop, patchStopUpdate, patch));
     res.json(updated);
   });

@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006_lifecycle_outbox';
 import * as m0007 from './migrations/0007_sealed_idempotent_answers';
 import * as m0008 from './migrations/0008_delivery_queue';
 import * as m0009 from './migrations/0009_import_progress_from_stops';
+import * as m0010 from './migrations/0010_partners';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007_sealed_idempotent_answers': m0007,
   '0008_delivery_queue': m0008,
   '0009_import_progress_from_stops': m0009,
+  '0010_partners': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -3,6 +3,7 @@
  * Migrations in ./migrations create exactly these columns.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { PartnerTier } from '../partners/scopes';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -83,8 +84,13 @@ export interface StopsTable {
   failure: Json<Record<string, unknown> | null>;
   cancellation: Json<Record<string, unknown> | null>;
   import_id: string | null;
-  /** Null until the outbox relay (or the import) started the stop's lifecycle workflow. */
+  /** Null until a move or the lifecycle starter started the stop's lifecycle workflow. */
   lifecycle_started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The integer id brokers know the stop by (a trip); bigint comes back as a string. */
+  trip_id: ColumnType<string, never, never>;
+  /** The partner (broker) the tenant handed the stop to, and the broker's own reference. */
+  broker_id: string | null;
+  broker_trip_id: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -117,7 +123,9 @@ export interface EventsTable {
 
 export interface WebhookSubscriptionsTable {
   id: string;
-  tenant_id: string;
+  /** The owner: a tenant, or a partner (exactly one of the two). */
+  tenant_id: string | null;
+  partner_id: string | null;
   provider: string;
   url: string;
   events: string[];
@@ -146,7 +154,11 @@ export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed' | '
 
 export interface WebhookDeliveriesTable {
   id: string;
-  tenant_id: string;
+  /** The owner, as its subscription's: a tenant, or a partner (exactly one of the two). */
+  tenant_id: string | null;
+  partner_id: string | null;
+  /** The integer id partners know a delivery by; bigint comes back as a string. */
+  number: ColumnType<string, never, never>;
   subscription_id: string;
   event_id: string;
   /** The event's name in the subscription's provider dialect. */
@@ -192,7 +204,8 @@ export interface ImportsTable {
 }
 
 export interface IdempotencyKeysTable {
-  tenant_id: string;
+  /** Who sent the key: a tenant id, or a partner id. */
+  owner_id: string;
   key: string;
   /** SHA-256 of method, path and body: the same key with another request is refused. */
   request_hash: string;
@@ -202,6 +215,43 @@ export interface IdempotencyKeysTable {
   response_sealed: string | null;
   locked_at: ColumnType<Date, Date | string | undefined, Date | string>;
   expires_at: Timestamp;
+}
+
+export interface PartnersTable {
+  id: string;
+  name: string;
+  tier: PartnerTier;
+  event_position: ColumnType<string, never, string>;
+  created_at: CreatedAt;
+}
+
+export interface PartnerLinksTable {
+  partner_id: string;
+  tenant_id: string;
+  created_at: CreatedAt;
+}
+
+export interface PartnerKeysTable {
+  /** The public key id, `nvr_pk_live_…`. */
+  id: string;
+  credential_id: string;
+  partner_id: string;
+  name: string;
+  /** SHA-256 (hex) of the secret; the secret itself is never stored. */
+  secret_hash: string;
+  scopes: string[];
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+/** A partner's event feed: one row per event of its trips and Naveera name, in commit order. */
+export interface PartnerEventsTable {
+  partner_id: string;
+  position: ColumnType<string, string | number, never>;
+  event_id: string;
+  name: string;
+  message_id: string;
 }
 
 export interface Database {
@@ -216,6 +266,10 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   imports: ImportsTable;
   idempotency_keys: IdempotencyKeysTable;
+  partners: PartnersTable;
+  partner_links: PartnerLinksTable;
+  partner_keys: PartnerKeysTable;
+  partner_events: PartnerEventsTable;
   rate_limits: { key: string; points: number; expire: string | null };
 }
 

@@ -10,6 +10,7 @@
  */
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/schema';
+import { type CanonicalEvent, deliveryNames, messageIdFor } from '../webhooks/profiles';
 import { activeSubscriptions, type EventToPlan, planDeliveries, type PlannedDelivery } from '../webhooks/plan';
 import { CHANNELS } from './notify';
 
@@ -22,10 +23,28 @@ export interface NewEvent extends EventToPlan {
 }
 
 /**
- * The CTEs after `changed` that write `events` and `deliveries` (rows are passed as one JSON
- * parameter each and read back through the tables' own row types).
+ * A partner's feed rows for events of its trips: one per Naveera name of the event (the names
+ * its webhooks carry too, with the same message ids), numbered 1… per partner.
+ */
+function partnerFeed(events: readonly NewEvent[]): { partner_id: string; ordinal: number; event_id: string; name: string; message_id: string }[] {
+  const next = new Map<string, number>();
+  return events.flatMap((e) => {
+    if (!e.brokerId) return [];
+    const type = e.type as CanonicalEvent;
+    return deliveryNames('naveera', { type, previous_status: e.previousStatus ?? null, payload: e.payload }, []).map((name) => {
+      const ordinal = (next.get(e.brokerId!) ?? 0) + 1;
+      next.set(e.brokerId!, ordinal);
+      return { partner_id: e.brokerId!, ordinal, event_id: e.id, name, message_id: messageIdFor('naveera', type, e.id, name) };
+    });
+  });
+}
+
+/**
+ * The CTEs after `changed` that write `events`, their deliveries, and brokers' feed rows (rows
+ * are passed as one JSON parameter each and read back through the tables' own row types).
  */
 export function eventWrites(tenantId: string, events: readonly NewEvent[], deliveries: readonly PlannedDelivery[]): RawBuilder<unknown> {
+  const feed = partnerFeed(events);
   const rows = events.map((e, i) => ({
     id: e.id,
     tenant_id: tenantId,
@@ -51,13 +70,30 @@ export function eventWrites(tenantId: string, events: readonly NewEvent[], deliv
       on conflict (id) do nothing
     ),
     new_deliveries as (
-      insert into webhook_deliveries (id, tenant_id, subscription_id, event_id, event_type, status, max_attempts, next_retry_at)
-      select d.id, d.tenant_id, d.subscription_id, d.event_id, d.event_type, 'pending', d.max_attempts, now()
+      insert into webhook_deliveries (id, tenant_id, partner_id, subscription_id, event_id, event_type, status, max_attempts, next_retry_at)
+      select d.id, d.tenant_id, d.partner_id, d.subscription_id, d.event_id, d.event_type, 'pending', d.max_attempts, now()
       from jsonb_populate_recordset(null::webhook_deliveries, ${JSON.stringify(deliveries)}::jsonb) d
       where exists (select 1 from changed)
       on conflict (id) do nothing
-    )`;
+    )${feed.length ? partnerFeedWrites(feed) : sql``}`;
 }
+
+/** Each partner's positions, taken like the tenant's (commit order per partner), and its feed rows. */
+const partnerFeedWrites = (feed: ReturnType<typeof partnerFeed>): RawBuilder<unknown> => sql`,
+    feed as (
+      select * from jsonb_to_recordset(${JSON.stringify(feed)}::jsonb) as f(partner_id uuid, ordinal int, event_id text, name text, message_id text)
+    ),
+    partner_base as (
+      update partners p set event_position = p.event_position + n.n
+      from (select partner_id, count(*) as n from feed group by partner_id) n
+      where p.id = n.partner_id and exists (select 1 from changed)
+      returning p.id, p.event_position - n.n as base
+    ),
+    new_partner_events as (
+      insert into partner_events (partner_id, position, event_id, name, message_id)
+      select f.partner_id, b.base + f.ordinal, f.event_id, f.name, f.message_id
+      from feed f join partner_base b on b.id = f.partner_id
+    )`;
 
 /** Wakes the workers' delivery queue at commit, when deliveries were queued. */
 export const notifyIfQueued = (deliveries: readonly unknown[]): RawBuilder<unknown> =>
@@ -69,7 +105,7 @@ export const notifyIfQueued = (deliveries: readonly unknown[]): RawBuilder<unkno
  */
 export async function appendEvents(db: Kysely<Database>, tenantId: string, events: readonly NewEvent[], opts: { onlySubscriptionId?: string } = {}): Promise<number> {
   if (events.length === 0) return 0;
-  const deliveries = planDeliveries(tenantId, await activeSubscriptions(db, tenantId, opts.onlySubscriptionId), events);
+  const deliveries = planDeliveries(await activeSubscriptions(db, tenantId, { onlySubscriptionId: opts.onlySubscriptionId }), events);
   await sql`with changed as (select 1), ${eventWrites(tenantId, events, deliveries)} select 1 ${notifyIfQueued(deliveries)}`.execute(db);
   return deliveries.length;
 }

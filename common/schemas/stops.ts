@@ -17,6 +17,10 @@ const stopFields = {
   notes: text(2000, 0).nullish(),
   external_ref: text(200).nullish(),
   zone: text(100).nullish(),
+  /** The partner (broker) the stop is handed to: one the tenant is linked with. */
+  broker_id: z.uuid('must be a partner id (a UUID)').nullish(),
+  /** The broker's own reference for the trip; unique per broker. */
+  broker_trip_id: text(200).nullish(),
 };
 
 export const stopCreateSchema = z.strictObject(stopFields);
@@ -86,6 +90,8 @@ export const stopResourceSchema = z.object({
   time_window: z.object({ from: z.string(), to: z.string() }).nullable(),
   notes: z.string().nullable(),
   external_ref: z.string().nullable(),
+  broker_id: z.string().nullable(),
+  broker_trip_id: z.string().nullable(),
   zone: z.string().nullable(),
   driver_id: z.string().nullable(),
   geocoded: geocodedSchema.nullable(),

@@ -4,7 +4,10 @@ import type { StopCreateInput, StopPatchInput } from '../schemas/stops';
 
 /** The columns a create or a patch sets, in the row's own types (so they serve both the write and the event). */
 export type StopFieldColumns = Partial<
-  Pick<StopRow, 'address' | 'customer_name' | 'phone' | 'order_amount' | 'payment_method' | 'notes' | 'external_ref' | 'zone' | 'time_window_from' | 'time_window_to'>
+  Pick<
+    StopRow,
+    'address' | 'customer_name' | 'phone' | 'order_amount' | 'payment_method' | 'notes' | 'external_ref' | 'zone' | 'time_window_from' | 'time_window_to' | 'broker_id' | 'broker_trip_id'
+  >
 >;
 
 export function stopColumns(input: StopCreateInput | StopPatchInput): StopFieldColumns {
@@ -18,6 +21,8 @@ export function stopColumns(input: StopCreateInput | StopPatchInput): StopFieldC
   if (input.notes !== undefined) cols.notes = input.notes;
   if (input.external_ref !== undefined) cols.external_ref = input.external_ref;
   if (input.zone !== undefined) cols.zone = input.zone;
+  if (input.broker_id !== undefined) cols.broker_id = input.broker_id;
+  if (input.broker_trip_id !== undefined) cols.broker_trip_id = input.broker_trip_id;
   if (input.time_window !== undefined) {
     cols.time_window_from = input.time_window ? new Date(input.time_window.from) : null;
     cols.time_window_to = input.time_window ? new Date(input.time_window.to) : null;

@@ -16,8 +16,11 @@ import { stopColumns } from './columns';
 import { stopEventId, type StopSource } from './lifecycle';
 import { toStopResource } from './resource';
 
+/** A stop row before the database gave it its trip id. */
+export type NewStopRow = Omit<StopRow, 'trip_id'>;
+
 /** A new stop's row as it will be stored (times from this clock, so its event can carry it). */
-const newStopRow = (tenantId: string, id: string, data: StopCreateInput, importId: string | null, now: Date, geocoded: GeocodedColumn | null): StopRow => ({
+const newStopRow = (tenantId: string, id: string, data: StopCreateInput, importId: string | null, now: Date, geocoded: GeocodedColumn | null): NewStopRow => ({
   id,
   tenant_id: tenantId,
   status: 'pending',
@@ -31,6 +34,8 @@ const newStopRow = (tenantId: string, id: string, data: StopCreateInput, importI
   notes: null,
   external_ref: null,
   zone: null,
+  broker_id: null,
+  broker_trip_id: null,
   ...stopColumns(data),
   address: data.address,
   driver_id: null,
@@ -50,12 +55,12 @@ export async function insertNewStops(
   tenantId: string,
   stops: readonly { id: string; data: StopCreateInput }[],
   opts: { source: StopSource; importId?: string; geocoderUrl: string | undefined },
-): Promise<StopRow[]> {
+): Promise<NewStopRow[]> {
   if (stops.length === 0) return [];
   const now = new Date();
   const rows = stops.map((s) => newStopRow(tenantId, s.id, s.data, opts.importId ?? null, now, geocodeAtWrite(opts.geocoderUrl, s.data.address)));
-  const events: NewEvent[] = rows.map((r) => ({ id: stopEventId(r.id, 1), type: 'stop.created', subjectType: 'stop', subjectId: r.id, sequence: 1, payload: toStopResource(r) }));
-  const deliveries = planDeliveries(tenantId, await activeSubscriptions(db, tenantId), events);
+  const events: NewEvent[] = rows.map((r) => ({ id: stopEventId(r.id, 1), type: 'stop.created', subjectType: 'stop', subjectId: r.id, sequence: 1, payload: toStopResource(r), brokerId: r.broker_id }));
+  const deliveries = planDeliveries(await activeSubscriptions(db, tenantId, { partnerIds: rows.map((r) => r.broker_id) }), events);
   const insertStops = db.insertInto('stops').values(rows).returning('id');
   const insertHistory = db
     .insertInto('stop_history')

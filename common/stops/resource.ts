@@ -4,7 +4,8 @@ import { iso } from '../iso';
 import type { StopResource } from '../schemas/stops';
 
 
-export function toStopResource(row: StopRow): StopResource {
+/** Any stop row (before or after the database gave it its trip id, which tenants do not see). */
+export function toStopResource(row: Omit<StopRow, 'trip_id'>): StopResource {
   const g = row.geocoded;
   return {
     id: row.id,
@@ -20,6 +21,8 @@ export function toStopResource(row: StopRow): StopResource {
         : null,
     notes: row.notes,
     external_ref: row.external_ref,
+    broker_id: row.broker_id,
+    broker_trip_id: row.broker_trip_id,
     zone: row.zone,
     driver_id: row.driver_id,
     geocoded: g ? { lat: g.lat, lng: g.lng, confidence: g.confidence } : null,

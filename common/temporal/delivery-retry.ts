@@ -16,7 +16,9 @@ export const deliveryWorkflowId = (deliveryId: string): string => `delivery/${de
 
 export interface DeliveryRetryInput {
   deliveryId: string;
-  tenantId: string;
+  /** Whose subscription it is: a tenant's, or a partner's. */
+  tenantId: string | null;
+  partnerId: string | null;
   subscriptionId: string;
   eventId: string;
   /** The hub's event type (stop.assigned), and its name in the subscriber's dialect. */
@@ -77,7 +79,7 @@ export function deliveryWorkflowOptions(taskQueue: string, input: DeliveryRetryI
     // A manual retry of a failed delivery starts a new run under the same id.
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     typedSearchAttributes: [
-      { key: SA.TenantId, value: input.tenantId },
+      input.tenantId ? { key: SA.TenantId, value: input.tenantId } : { key: SA.PartnerId, value: input.partnerId ?? '' },
       { key: SA.EventType, value: input.eventType },
       { key: SA.SubscriptionId, value: [input.subscriptionId] },
       { key: SA.Provider, value: [input.provider] },

@@ -11,6 +11,7 @@ export const SA = {
   SubscriptionId: defineSearchAttributeKey('SubscriptionId', SearchAttributeType.KEYWORD_LIST),
   Provider: defineSearchAttributeKey('Provider', SearchAttributeType.KEYWORD_LIST),
   ImportId: defineSearchAttributeKey('ImportId', SearchAttributeType.KEYWORD),
+  PartnerId: defineSearchAttributeKey('PartnerId', SearchAttributeType.KEYWORD),
 } as const;
 
 /** `Name=Type` pairs as `temporal server start-dev --search-attribute` wants them. */

@@ -1,7 +1,8 @@
 /**
  * Which subscriptions an event goes to: one delivery per active subscription whose filter takes
- * the event, per name it has in that subscription's dialect. The rows are the delivery queue the
- * workers take first tries from; they are written in the event's own statement.
+ * the event, per name it has in that subscription's dialect. A stop's event goes to its tenant's
+ * subscriptions and, when the stop is handed to a broker, to that partner's. The rows are the
+ * delivery queue the workers take first tries from; they are written in the event's own statement.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
@@ -12,6 +13,8 @@ export interface EventToPlan {
   type: string;
   previousStatus?: string | null;
   payload: Record<string, unknown>;
+  /** The partner the stop is handed to, if any: its subscriptions get the event too. */
+  brokerId?: string | null;
 }
 
 export interface ActiveSubscription {
@@ -19,11 +22,14 @@ export interface ActiveSubscription {
   provider: string;
   events: string[];
   retry_schedule: number[] | null;
+  tenant_id: string | null;
+  partner_id: string | null;
 }
 
 export interface PlannedDelivery {
   id: string;
-  tenant_id: string;
+  tenant_id: string | null;
+  partner_id: string | null;
   subscription_id: string;
   event_id: string;
   /** The event's name in the subscription's dialect. */
@@ -31,30 +37,38 @@ export interface PlannedDelivery {
   max_attempts: number;
 }
 
-/** The tenant's active subscriptions (or just one of them). */
-export function activeSubscriptions(db: Kysely<Database>, tenantId: string, onlySubscriptionId?: string): Promise<ActiveSubscription[]> {
+/** The active subscriptions of a tenant (or just one of them), and of the given partners. */
+export function activeSubscriptions(
+  db: Kysely<Database>,
+  tenantId: string,
+  opts: { onlySubscriptionId?: string; partnerIds?: readonly (string | null | undefined)[] } = {},
+): Promise<ActiveSubscription[]> {
+  const partnerIds = [...new Set(opts.partnerIds?.filter((p): p is string => !!p) ?? [])];
   let query = db
     .selectFrom('webhook_subscriptions')
-    .select(['id', 'provider', 'events', 'retry_schedule'])
-    .where('tenant_id', '=', tenantId)
+    .select(['id', 'provider', 'events', 'retry_schedule', 'tenant_id', 'partner_id'])
+    .where((eb) => (partnerIds.length ? eb.or([eb('tenant_id', '=', tenantId), eb('partner_id', 'in', partnerIds)]) : eb('tenant_id', '=', tenantId)))
     .where('is_active', '=', true)
     .where('deleted_at', 'is', null);
-  if (onlySubscriptionId) query = query.where('id', '=', onlySubscriptionId);
+  if (opts.onlySubscriptionId) query = query.where('id', '=', opts.onlySubscriptionId);
   return query.execute();
 }
 
 /** The delivery rows for `events`. Pure. */
-export function planDeliveries(tenantId: string, subs: readonly ActiveSubscription[], events: readonly EventToPlan[]): PlannedDelivery[] {
+export function planDeliveries(subs: readonly ActiveSubscription[], events: readonly EventToPlan[]): PlannedDelivery[] {
   return events.flatMap((event) =>
-    subs.flatMap((sub) =>
-      deliveryNames(sub.provider as ProviderName, { type: event.type as CanonicalEvent, previous_status: event.previousStatus ?? null, payload: event.payload }, sub.events).map((name) => ({
-        id: deliveryIdFor(event.id, sub.id, name),
-        tenant_id: tenantId,
-        subscription_id: sub.id,
-        event_id: event.id,
-        event_type: name,
-        max_attempts: retryDelaysOf(sub).length + 1,
-      })),
-    ),
+    subs
+      .filter((sub) => sub.partner_id === null || sub.partner_id === event.brokerId)
+      .flatMap((sub) =>
+        deliveryNames(sub.provider as ProviderName, { type: event.type as CanonicalEvent, previous_status: event.previousStatus ?? null, payload: event.payload }, sub.events).map((name) => ({
+          id: deliveryIdFor(event.id, sub.id, name),
+          tenant_id: sub.tenant_id,
+          partner_id: sub.partner_id,
+          subscription_id: sub.id,
+          event_id: event.id,
+          event_type: name,
+          max_attempts: retryDelaysOf(sub).length + 1,
+        })),
+      ),
   );
 }

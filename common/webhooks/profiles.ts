@@ -3,10 +3,10 @@
  * retry schedule, secret format and switch-off rule. One table; `../shared/spec/providers.md`
  * and the seeds are the source of every value here.
  */
-import { createHash } from 'node:crypto';
-import { deterministicId } from '../ids';
+import { deterministicId, deterministicUuid } from '../ids';
 import type { DriverResource } from '../schemas/drivers';
 import type { StopResource } from '../schemas/stops';
+import { SAMPLE_TRIP_ID } from './sample';
 
 export const PROVIDERS = ['courrex', 'kourier', 'zippex', 'easyroutes', 'naveera', 'standard'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -35,6 +35,8 @@ export interface HubEvent {
   subject_id: string;
   previous_status: string | null;
   payload: Record<string, unknown>;
+  /** The stop's integer trip id, for a stop's event (brokers know the stop by it). */
+  trip_id: number | null;
 }
 
 export interface EnvelopeInput {
@@ -60,6 +62,8 @@ export interface ProviderProfile {
   multipleSignatures: boolean;
   secretFormat: 'whsec' | 'base64' | 'hex';
   disable: DisablePolicy;
+  /** Events this dialect sends only when the stop's status changed (naveera's plain update is a `trip.status_changed`). */
+  onlyOnStatusChange?: readonly CanonicalEvent[];
   envelope(input: EnvelopeInput): Record<string, unknown>;
 }
 
@@ -79,14 +83,11 @@ export const STATUS_WORDS: Record<'kourier' | 'zippex' | 'easyroutes' | 'naveera
   easyroutes: { pending: 'PENDING', assigned: 'READY', picked_up: 'OUT_FOR_DELIVERY', in_transit: 'OUT_FOR_DELIVERY', completed: 'DELIVERED', failed: 'ATTEMPTED', cancelled: 'CANCELLED' },
   naveera: { pending: 'scheduled', assigned: 'assigned', picked_up: 'arrived', in_transit: 'in_progress', completed: 'finished', failed: 'no_show', cancelled: 'canceled' },
 };
+/** The API version Naveera's envelopes and the Partner API's polled events carry. */
+export const NAVEERA_API_VERSION = '2024-01-30';
+
 const word = (dialect: keyof typeof STATUS_WORDS, status: string | null | undefined): string | null =>
   status ? (STATUS_WORDS[dialect][status] ?? status) : null;
-
-/** A stable UUID-shaped id from a message id (EasyRoutes ids look like `evt-<uuid>`). */
-function uuidFor(messageId: string): string {
-  const h = createHash('sha256').update(messageId).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 export const PROFILES: Record<ProviderName, ProviderProfile> = {
   courrex: {
@@ -191,7 +192,7 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
     disable: NO_SUCCESS_5_DAYS,
     envelope: ({ event, name, messageId }) => {
       const base = {
-        eventId: `evt-${uuidFor(messageId)}`,
+        eventId: `evt-${deterministicUuid(messageId)}`,
         topic: name,
         eventTimestamp: event.created_at.replace(/\.\d{3}Z$|Z$/, '+00:00'),
         apiVersion: 'V2024_07',
@@ -246,17 +247,18 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
     multipleSignatures: true,
     secretFormat: 'hex',
     disable: NO_SUCCESS_5_DAYS,
+    onlyOnStatusChange: ['stop.updated'],
     envelope: ({ event, name, messageId }) => {
       const s = stopOf(event);
       return {
         event_id: messageId,
         event_type: name,
-        api_version: '2024-01-30',
+        api_version: NAVEERA_API_VERSION,
         created_at: event.created_at,
         data: {
           trip: {
-            id: s.id,
-            broker_trip_id: s.external_ref,
+            id: event.trip_id ?? SAMPLE_TRIP_ID,
+            broker_trip_id: s.broker_trip_id ?? null,
             status: word('naveera', s.status),
             previous_status: word('naveera', event.previous_status),
             trip_date: (s.time_window?.from ?? s.created_at).slice(0, 10),
@@ -293,15 +295,12 @@ export function eventNamesOf(provider: ProviderName): string[] {
   return [...names];
 }
 
-/**
- * The names under which this event reaches a subscriber of the dialect, after its filter.
- * Naveera's `trip.status_changed` for a plain update is sent only when the status changed.
- */
+/** The names under which this event reaches a subscriber of the dialect, after its filter. */
 export function deliveryNames(provider: ProviderName, event: Pick<HubEvent, 'type' | 'previous_status' | 'payload'>, filter: readonly string[]): string[] {
-  let names = [...(PROFILES[provider].names[event.type] ?? [])];
-  if (provider === 'naveera' && event.type === 'stop.updated' && event.previous_status === (event.payload as { status?: string }).status) {
-    names = [];
-  }
+  const profile = PROFILES[provider];
+  const unchanged = event.previous_status === (event.payload as { status?: string }).status;
+  if (unchanged && profile.onlyOnStatusChange?.includes(event.type)) return [];
+  const names = [...(profile.names[event.type] ?? [])];
   if (event.type === 'test' || filter.length === 0 || filter.includes('*')) return names;
   return names.filter((n) => filter.includes(n));
 }

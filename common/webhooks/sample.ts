@@ -1,4 +1,7 @@
 /** The sample stop a "send test event" delivery carries (the Courrex seed's example). */
+
+/** The trip id brokers see for the sample stop (the Naveera seed's example). */
+export const SAMPLE_TRIP_ID = 12345;
 import type { StopResource } from '../schemas/stops';
 
 export function sampleStop(now: string): StopResource {
@@ -13,6 +16,8 @@ export function sampleStop(now: string): StopResource {
     time_window: { from: '2026-05-08T07:00:00.000Z', to: '2026-05-08T10:00:00.000Z' },
     notes: 'Use back entrance via courtyard',
     external_ref: 'order-2026-04812',
+    broker_id: null,
+    broker_trip_id: null,
     zone: null,
     driver_id: null,
     geocoded: { lat: 59.43696, lng: 24.75353, confidence: 'medium' },

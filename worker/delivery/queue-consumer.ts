@@ -55,12 +55,13 @@ export async function claimDue(db: Db, limit: number, perSubscription: number): 
     )
     update webhook_deliveries d
     set lease_until = now() + make_interval(secs => case s.provider ${leaseSeconds} else ${30 + LEASE_MARGIN_SECONDS}::int end)
-    from picked, webhook_subscriptions s, events e
+    from picked, webhook_subscriptions s, events e left join stops st on e.subject_type = 'stop' and st.id = e.subject_id
     where d.id = picked.id and s.id = d.subscription_id and e.id = d.event_id
-    returning d.id, d.tenant_id, d.subscription_id, d.event_type as name, d.attempt_count, d.max_attempts, d.retry_base,
+    returning d.id, d.tenant_id, d.partner_id, d.subscription_id, d.event_type as name, d.attempt_count, d.max_attempts, d.retry_base,
       s.provider, s.url, s.secret_enc, s.previous_secret_enc, s.previous_secret_expires_at, s.retry_schedule,
       (s.is_active and s.deleted_at is null) as subscription_active,
-      e.id as event_id, e.type as event_type, e.created_at as event_created_at, e.subject_id, e.previous_status, e.payload`.execute(db);
+      e.id as event_id, e.type as event_type, e.created_at as event_created_at, e.subject_id, e.previous_status, e.payload,
+      st.trip_id`.execute(db);
   return rows;
 }
 

@@ -11,7 +11,9 @@ import { signatureHeaders } from '../../common/webhooks/signing';
 /** A delivery as the queue hands it out: the row, its subscription and its event. */
 export interface ClaimedDelivery {
   id: string;
-  tenant_id: string;
+  /** Whose subscription it is: a tenant's, or a partner's. */
+  tenant_id: string | null;
+  partner_id: string | null;
   subscription_id: string;
   /** The event's name in the subscriber's dialect. */
   name: string;
@@ -32,6 +34,8 @@ export interface ClaimedDelivery {
   subject_id: string;
   previous_status: string | null;
   payload: Record<string, unknown>;
+  /** The stop's integer trip id (what brokers know it by), for a stop's event. */
+  trip_id: string | null;
 }
 
 export interface SentTry {
@@ -62,7 +66,7 @@ export function createSender(config: Pick<HubConfig, 'urlPolicy'>, box: SecretBo
     const messageId = messageIdFor(d.provider, d.event_type, d.event_id, d.name);
     const createdAt = d.event_created_at.toISOString();
     const envelope = profile.envelope({
-      event: { id: d.event_id, type: d.event_type, created_at: createdAt, subject_id: d.subject_id, previous_status: d.previous_status, payload: d.payload },
+      event: { id: d.event_id, type: d.event_type, created_at: createdAt, subject_id: d.subject_id, previous_status: d.previous_status, payload: d.payload, trip_id: d.trip_id === null ? null : Number(d.trip_id) },
       name: d.name,
       messageId,
     });

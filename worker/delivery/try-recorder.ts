@@ -201,6 +201,7 @@ export class TryRecorder {
         input: {
           deliveryId: t.delivery.id,
           tenantId: t.delivery.tenant_id,
+          partnerId: t.delivery.partner_id,
           subscriptionId: t.delivery.subscription_id,
           eventId: t.delivery.event_id,
           eventType: t.delivery.event_type,
