@@ -2,15 +2,14 @@
 import express, { Router } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { ApiContext } from './context';
-import { authenticate } from './middleware/auth';
+import { authenticate, authOf } from './middleware/auth';
 import { errorHandler, unknownRoute } from './middleware/errors';
-import { idempotency } from './middleware/idempotency';
-import { jsonBody } from './middleware/json-body';
-import { inputGuard } from './middleware/input-guard';
-import { methodGuard, queryGuard, scopeGuard } from './middleware/route-guards';
+import { routeGuards } from './middleware/route-guards';
+import { OPERATIONS } from './openapi';
+import { RouteTable } from './route-table';
 import { rateLimit, RateLimits } from './middleware/rate-limit';
+import { requestChecks } from './middleware/request-checks';
 import { requestId } from './middleware/request-id';
-import { SecretBox } from '../common/webhooks/secrets';
 import { accountRoutes } from './routes/account';
 import { docsRoutes } from './routes/docs';
 import { deliveryRoutes } from './routes/deliveries';
@@ -20,6 +19,7 @@ import { importRoutes } from './routes/imports';
 import { publicRoutes } from './routes/public';
 import { stopRoutes } from './routes/stops';
 import { subscriptionRoutes } from './routes/subscriptions';
+import { PARTNER_BASE, partnerApi } from './partner/app';
 
 export function createApp(ctx: ApiContext): express.Express {
   const app = express();
@@ -41,22 +41,17 @@ export function createApp(ctx: ApiContext): express.Express {
     }),
   );
 
+  const guards = routeGuards(new RouteTable(OPERATIONS), (req) => req.auth?.scopes ?? []);
   // Wrong methods on known paths (405, OPTIONS 204) are answered before anything else.
-  app.use(methodGuard);
+  app.use(guards.methodGuard);
   app.use(publicRoutes(ctx));
   app.use(docsRoutes());
+  // Brokers' API: its own auth, limits and error shapes.
+  app.use(PARTNER_BASE, partnerApi(ctx));
 
   const v1 = Router();
   const limits = new RateLimits(ctx.pool);
-  // Order matters: who is calling, may this key do this at all (before an Idempotency-Key can
-  // replay a stored answer), rate limits, then the request's own shape.
-  v1.use(authenticate(ctx.db));
-  v1.use(scopeGuard);
-  v1.use(rateLimit(limits));
-  v1.use(queryGuard);
-  v1.use(jsonBody(ctx.config.bodyLimit));
-  v1.use(inputGuard);
-  v1.use(idempotency(ctx.db, new SecretBox(ctx.config.secretKey)));
+  v1.use(requestChecks(ctx, { authenticate: authenticate(ctx.db), guards, rateLimit: rateLimit(limits), ownerOf: (req) => authOf(req).tenantId }));
   v1.use(accountRoutes(limits));
   v1.use(importRoutes(ctx));
   v1.use(stopRoutes(ctx));

@@ -122,3 +122,23 @@ export function describeTool(name: string, tool: ResolvedTool): string {
   }
   return `${name}: ${tool.path} [${tool.source}] ${version}`.trim();
 }
+
+/** Where the test suite's Python packages go when the machine's Python lacks them. */
+export const PYTHON_LIB_DIR = path.join(TOOLS_DIR, 'python');
+/** What the seed's own Python client needs (the Partner API tests run it unchanged). */
+const PYTHON_PACKAGES = [{ module: 'requests', pypi: 'requests==2.32.3' }];
+
+/** Installs the Python packages the tests need into .tools/python, unless Python already has them. */
+export function ensurePythonPackages(log: (line: string) => void = () => undefined): void {
+  const python = onPath('python3') ?? onPath('python');
+  if (!python) return;
+  const env = { ...process.env, PYTHONPATH: PYTHON_LIB_DIR };
+  const missing = PYTHON_PACKAGES.filter((p) => spawnSync(python, ['-c', `import ${p.module}`], { env }).status !== 0);
+  if (missing.length === 0) return;
+  log(`installing ${missing.map((p) => p.pypi).join(', ')} from PyPI into .tools/python ...`);
+  mkdirSync(PYTHON_LIB_DIR, { recursive: true });
+  spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', PYTHON_LIB_DIR, ...missing.map((p) => p.pypi)], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...env, PIP_ROOT_USER_ACTION: 'ignore' },
+  });
+}

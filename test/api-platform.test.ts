@@ -3,7 +3,10 @@ import { connect } from 'node:net';
 import { chromium } from 'playwright-core';
 import { sql } from 'kysely';
 import { createApp } from '../api/app';
-import { OPERATIONS, openApiPath } from '../api/openapi';
+import { OPERATIONS } from '../api/openapi';
+import { PARTNER_OPERATIONS } from '../api/partner/operations';
+import { DOC_SECTIONS } from '../api/routes/docs';
+import { openApiPath } from '../api/openapi-document';
 import { startApi } from '../api/server';
 import { startTestHub, type TestHub, type TestTenant } from './support/hub';
 import { createDriver, createStop, eventually, stopBody } from './support/fixtures';
@@ -46,7 +49,7 @@ describe('the router table', () => {
     const served = servedRoutes(app)
       .filter((r) => !r.path.startsWith('/docs'))
       .map((r) => `${r.method.toUpperCase()} ${r.path}`);
-    const documented = OPERATIONS.map((o) => `${o.method.toUpperCase()} ${o.path}`);
+    const documented = [...OPERATIONS, ...PARTNER_OPERATIONS].map((o) => `${o.method.toUpperCase()} ${o.path}`);
     expect([...served].sort()).toEqual([...documented].sort());
   });
 
@@ -117,6 +120,11 @@ describe('OpenAPI and the docs page', () => {
       const groups = await page.$$eval('.opblock-tag', (els) => els.map((e) => e.getAttribute('data-tag')));
       expect([...new Set(OPERATIONS.map((o) => o.tag))].sort()).toEqual([...groups].sort());
       expect(await page.$$eval('.opblock', (els) => els.length)).toBe(OPERATIONS.length);
+      // The brokers' section: the Partner API's own document.
+      await page.goto(`${hub.url}/docs?urls.primaryName=${encodeURIComponent(DOC_SECTIONS[1]!.name)}`);
+      await page.waitForFunction((n) => (globalThis as any).document.querySelectorAll('.opblock').length === n, PARTNER_OPERATIONS.length, { timeout: 30_000 });
+      const partnerGroups = await page.$$eval('.opblock-tag', (els) => els.map((e) => e.getAttribute('data-tag')));
+      expect([...new Set(PARTNER_OPERATIONS.map((o) => o.tag))].sort()).toEqual([...partnerGroups].sort());
       expect(external).toEqual([]); // no CDN
     } finally {
       await browser.close();
@@ -161,13 +169,13 @@ describe('Idempotency-Key', () => {
     // its own stop (same id, same external_ref), never a 409 against itself.
     const lostAnswer = stopBody();
     const firstTry = await hub.call('POST', '/v1/stops', { key: t.key, body: lostAnswer, headers: { 'idempotency-key': 'k-lost' } });
-    await hub.db.deleteFrom('idempotency_keys').where('tenant_id', '=', t.tenantId).where('key', '=', 'k-lost').execute();
+    await hub.db.deleteFrom('idempotency_keys').where('owner_id', '=', t.tenantId).where('key', '=', 'k-lost').execute();
     const retry = await hub.call('POST', '/v1/stops', { key: t.key, body: lostAnswer, headers: { 'idempotency-key': 'k-lost' } });
     expect(retry.status).toBe(201);
     expect(retry.body.id).toBe(firstTry.body.id);
     const bulkItems = [stopBody(), stopBody()];
     const bulkFirst = await hub.call('POST', '/v1/stops/bulk', { key: t.key, body: bulkItems, headers: { 'idempotency-key': 'k-bulk-lost' } });
-    await hub.db.deleteFrom('idempotency_keys').where('tenant_id', '=', t.tenantId).where('key', '=', 'k-bulk-lost').execute();
+    await hub.db.deleteFrom('idempotency_keys').where('owner_id', '=', t.tenantId).where('key', '=', 'k-bulk-lost').execute();
     const bulkRetry = await hub.call('POST', '/v1/stops/bulk', { key: t.key, body: bulkItems, headers: { 'idempotency-key': 'k-bulk-lost' } });
     expect(bulkRetry.status).toBe(201);
     expect(bulkRetry.body.import_id).toBe(bulkFirst.body.import_id);

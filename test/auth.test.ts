@@ -70,6 +70,41 @@ describe('the hub-admin command line', () => {
     expect(run('key:revoke', '--key', key.json.id).code).toBe(2);
   });
 
+  test('partners: create, link, a key shown once and stored hashed, list, revoke', async () => {
+    const tenant = run('tenant:create', '--name', 'Provider for brokers');
+    const partner = run('partner:create', '--name', 'Acme Brokerage', '--tier', 'premium');
+    expect(partner.code).toBe(0);
+    expect(partner.json).toMatchObject({ name: 'Acme Brokerage', tier: 'premium' });
+    expect(partner.json.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(run('partner:link', '--partner', partner.json.id, '--tenant', tenant.json.id).code).toBe(0);
+    expect(run('partner:link', '--partner', partner.json.id, '--tenant', 'ten_nope').code).toBe(2);
+
+    const key = run('partner:key:create', '--partner', partner.json.id, '--scopes', 'trips:read,billing:read', '--env', 'test');
+    expect(key.code).toBe(0);
+    expect(key.json.key_id).toMatch(/^nvr_pk_test_[A-Za-z0-9]{24}$/);
+    expect(key.json.secret).toMatch(/^nvr_sk_test_[A-Za-z0-9]{40}$/);
+    const stored = await hub.db.selectFrom('partner_keys').selectAll().where('id', '=', key.json.key_id).executeTakeFirstOrThrow();
+    expect(JSON.stringify(stored)).not.toContain(key.json.secret);
+
+    const bearer = `${key.json.key_id}:${key.json.secret}`;
+    const me = await hub.call('GET', '/api/partner/v1/me', { key: bearer });
+    expect(me.body).toMatchObject({ partner_id: partner.json.id, scopes: ['trips:read', 'billing:read'], rate_limit_tier: 'premium' });
+    const stop = await hub.call('POST', '/v1/stops', {
+      key: (await hub.tenant()).key,
+      body: { address: 'Pikk 19, 10123 Tallinn, Estonia', broker_id: partner.json.id },
+    });
+    expect(stop.status).toBe(400); // that tenant is not linked
+
+    const list = run('partner:key:list', '--partner', partner.json.id);
+    expect(list.json).toEqual([expect.objectContaining({ key_id: key.json.key_id, scopes: ['trips:read', 'billing:read'], revoked_at: null })]);
+    expect(JSON.stringify(list.json)).not.toContain(key.json.secret);
+    expect(run('partner:key:revoke', '--key', key.json.key_id).code).toBe(0);
+    const after = await eventually(() => hub.call('GET', '/api/partner/v1/me', { key: bearer }), (r) => r.status === 401, 6_000);
+    expect(after.body.error.code).toBe('UNAUTHORIZED');
+    expect(run('partner:key:create', '--partner', partner.json.id, '--scopes', 'trips:write').code).toBe(2);
+    expect(run('partner:create', '--name', 'x', '--tier', 'gold').code).toBe(2);
+  });
+
   test('refuses unknown scopes and missing arguments with usage', () => {
     const bad = run('key:create', '--tenant', 'ten_x', '--scopes', 'everything');
     expect(bad.code).toBe(2);

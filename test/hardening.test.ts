@@ -145,7 +145,7 @@ describe('scopes and stored answers', () => {
     const u = await hub.tenant();
     const created = await hub.call('POST', '/v1/webhooks/subscriptions', { key: u.key, body: { url: 'https://hooks.example.com/y' }, headers: { 'idempotency-key': 'sub-1' } });
     const rotated = await hub.call('POST', `/v1/webhooks/subscriptions/${created.body.id}/rotate-secret`, { key: u.key, headers: { 'idempotency-key': 'rot-1' } });
-    const rows = await hub.db.selectFrom('idempotency_keys').selectAll().where('tenant_id', '=', u.tenantId).execute();
+    const rows = await hub.db.selectFrom('idempotency_keys').selectAll().where('owner_id', '=', u.tenantId).execute();
     expect(rows).toHaveLength(2);
     const stored = JSON.stringify(rows);
     for (const secret of [created.body.secret, rotated.body.secret, created.body.secret.slice(6, 30)]) expect(stored).not.toContain(secret);
@@ -158,7 +158,7 @@ describe('scopes and stored answers', () => {
   test('a key reused after its record expired, with another body, creates a new stop', async () => {
     const u = await hub.tenant();
     const first = await hub.call('POST', '/v1/stops', { key: u.key, body: stopBody(), headers: { 'idempotency-key': 'reused' } });
-    await hub.db.updateTable('idempotency_keys').set({ expires_at: new Date(Date.now() - 1000) }).where('tenant_id', '=', u.tenantId).execute();
+    await hub.db.updateTable('idempotency_keys').set({ expires_at: new Date(Date.now() - 1000) }).where('owner_id', '=', u.tenantId).execute();
     const body = stopBody({ customer_name: 'Someone Else' });
     const second = await hub.call('POST', '/v1/stops', { key: u.key, body, headers: { 'idempotency-key': 'reused' } });
     expect(second.status).toBe(201);

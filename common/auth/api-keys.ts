@@ -20,17 +20,22 @@ export interface AuthContext {
   rateLimitPerMinute: number | null;
 }
 
-export function generateApiKey(env: KeyEnvironment = 'live'): string {
-  // Rejection sampling keeps every character uniformly likely.
+/** `length` random base62 characters; rejection sampling keeps each uniformly likely. */
+export function randomBase62(length: number): string {
   let body = '';
-  while (body.length < 32) {
-    for (const byte of randomBytes(48)) {
-      if (byte < 248 && body.length < 32) body += BASE62[byte % 62];
+  while (body.length < length) {
+    for (const byte of randomBytes(length + 16)) {
+      if (byte < 248 && body.length < length) body += BASE62[byte % 62];
     }
   }
-  return `dh_${env}_${body}`;
+  return body;
 }
 
+export function generateApiKey(env: KeyEnvironment = 'live'): string {
+  return `dh_${env}_${randomBase62(32)}`;
+}
+
+/** SHA-256 (hex): a fast hash is right for long random keys and secrets, unlike passwords. */
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
