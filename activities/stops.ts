@@ -69,6 +69,7 @@ function readForChange(db: Kysely<Database>, tenantId: string, stopId: string, d
           .where('w.is_active', '=', true)
           .where('w.deleted_at', 'is', null),
       ).as('subscriptions'),
+      eb.selectFrom('route_stops').select('route_stops.route_id').whereRef('route_stops.stop_id', '=', 'stops.id').as('route_id'),
     ])
     .where('stops.id', '=', stopId)
     .where('stops.tenant_id', '=', tenantId)
@@ -90,7 +91,7 @@ async function tryChange(db: Kysely<Database>, geocoderUrl: string | undefined, 
   const newBrokerId = change.kind === 'patch' ? (change.patch.broker_id ?? null) : null;
   const read = await readForChange(db, tenantId, stopId, driverId, newBrokerId);
   if (!read) return { ok: false, type: 'StopNotFound', message: `no stop ${stopId}`, details: {} };
-  const { driver, subscriptions, ...row } = read;
+  const { driver, subscriptions, route_id: routeId, ...row } = read;
   if (row.version >= seq) return { ok: true, stop: toStopResource(row) };
   if (row.version !== seq - 1) return { ok: false, type: 'Conflict', message: 'the stop changed underneath this request', details: { version: row.version } };
 
@@ -110,6 +111,9 @@ async function tryChange(db: Kysely<Database>, geocoderUrl: string | undefined, 
   } else {
     columns = stopColumns(change.patch);
     if (columns.address !== undefined && columns.address !== row.address) columns.geocoded = geocodeAtWrite(geocoderUrl, columns.address);
+    if (columns.pickup_address !== undefined && columns.pickup_address !== row.pickup_address) {
+      columns.pickup_geocoded = columns.pickup_address ? geocodeAtWrite(geocoderUrl, columns.pickup_address) : null;
+    }
     eventType = 'stop.updated';
   }
   const updated: StopRow = { ...row, ...columns, version: seq, updated_at: now, lifecycle_started_at: row.lifecycle_started_at ?? now };
@@ -134,7 +138,7 @@ async function tryChange(db: Kysely<Database>, geocoderUrl: string | undefined, 
   const { rows } = await sql<{ n: string }>`
     with changed as (${write.returning('id')}) ${history}, ${eventWrites(tenantId, [event], deliveries)}
     select count(*)::text as n ${notifyIfQueued(deliveries)} from changed`.execute(db);
-  return rows[0]?.n === '1' ? { ok: true, stop } : undefined;
+  return rows[0]?.n === '1' ? { ok: true, stop, routeId } : undefined;
 }
 
 export function stopActivities({ db, config }: ActivityDeps): StopActivities {

@@ -1,7 +1,7 @@
 /** Drivers: create, list, read, online/offline (with events), location, and the live view. */
 import { type Request, Router } from 'express';
 import { sql } from 'kysely';
-import { etaMinutes } from '../../common/drivers/eta';
+import { announceEtaIfMoved, currentStopOf, etaToStop } from '../../common/drivers/eta-events';
 import { toDriverResource } from '../../common/drivers/resource';
 import { appendEvents } from '../../common/events/append';
 import { newId } from '../../common/ids';
@@ -20,8 +20,6 @@ import { authOf } from '../middleware/auth';
 import { createdIdFor } from '../middleware/idempotency';
 import { decodeCursor, page } from '../pagination';
 import { parseBody, parseId, parseQuery } from '../validate';
-
-const OPEN_STOP_STATUSES = ['in_transit', 'picked_up', 'assigned'];
 
 export function driverRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -105,23 +103,13 @@ export function driverRoutes(ctx: ApiContext): Router {
       .where('id', '=', driver.id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    await announceEtaIfMoved(db, row);
     res.json(toDriverResource(row));
   });
 
   router.get('/drivers/:id/live', async (req, res) => {
     const driver = await loadDriver(req);
-    // The driver's next open stop: one already on its way first, then by time window.
-    const current = await db
-      .selectFrom('stops')
-      .select(['id', 'geocoded'])
-      .where('driver_id', '=', driver.id)
-      .where('status', 'in', OPEN_STOP_STATUSES)
-      .orderBy(sql`array_position(${sql.val(OPEN_STOP_STATUSES)}::text[], status)`)
-      .orderBy(sql`time_window_from asc nulls last`)
-      .orderBy('created_at')
-      .limit(1)
-      .executeTakeFirst();
-    const target = current?.geocoded;
+    const current = await currentStopOf(db, driver.id);
     const live: DriverLive = {
       driver_id: driver.id,
       lat: driver.lat,
@@ -129,10 +117,7 @@ export function driverRoutes(ctx: ApiContext): Router {
       speed_mps: driver.speed_mps,
       heading: driver.heading,
       current_stop_id: current?.id ?? null,
-      eta_minutes:
-        driver.lat !== null && driver.lng !== null && target?.lat != null && target.lng != null
-          ? etaMinutes({ lat: driver.lat, lng: driver.lng }, { lat: target.lat, lng: target.lng }, driver.speed_mps)
-          : null,
+      eta_minutes: etaToStop(driver, current),
       battery_pct: driver.battery_pct,
       updated_at: iso(driver.location_updated_at),
     };

@@ -10,6 +10,7 @@ import * as m0007 from './migrations/0007_sealed_idempotent_answers';
 import * as m0008 from './migrations/0008_delivery_queue';
 import * as m0009 from './migrations/0009_import_progress_from_stops';
 import * as m0010 from './migrations/0010_partners';
+import * as m0011 from './migrations/0011_routes_and_dialect_fields';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0008_delivery_queue': m0008,
   '0009_import_progress_from_stops': m0009,
   '0010_partners': m0010,
+  '0011_routes_and_dialect_fields': m0011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

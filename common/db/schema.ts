@@ -4,6 +4,7 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { PartnerTier } from '../partners/scopes';
+import type { RouteStatus } from '../schemas/routes';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -91,8 +92,41 @@ export interface StopsTable {
   /** The partner (broker) the tenant handed the stop to, and the broker's own reference. */
   broker_id: string | null;
   broker_trip_id: string | null;
+  /** Where the stop's goods (or passenger) are collected; optional. */
+  pickup_address: string | null;
+  pickup_name: string | null;
+  pickup_geocoded: Json<GeocodedColumn | null>;
+  /** The delivery fee in minor units (cents) and its ISO 4217 currency (stored upper case). */
+  fee: ColumnType<string | null, number | string | null, number | string | null>;
+  currency: string | null;
+  /** The ETA last announced in a `stop.eta_updated` event, and when. */
+  eta_at: Timestamp | null;
+  eta_announced_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+}
+
+export interface RoutesTable {
+  id: string;
+  tenant_id: string;
+  driver_id: string;
+  name: string | null;
+  status: RouteStatus;
+  /** Number of changes applied (creation is 1); the per-route event sequence number. */
+  version: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  dispatched_at: Timestamp | null;
+  started_at: Timestamp | null;
+  completed_at: Timestamp | null;
+  deleted_at: Timestamp | null;
+}
+
+/** A route's stops in order; a stop is on one route at a time. */
+export interface RouteStopsTable {
+  stop_id: string;
+  route_id: string;
+  position: number;
 }
 
 export interface StopHistoryTable {
@@ -112,7 +146,7 @@ export interface EventsTable {
   /** Commit-ordered per tenant; the polling cursor. bigint comes back as a string. */
   position: ColumnType<string, string | number, never>;
   type: string;
-  subject_type: 'stop' | 'driver' | 'test';
+  subject_type: 'stop' | 'driver' | 'route' | 'test';
   subject_id: string;
   sequence: number | null;
   previous_status: string | null;
@@ -256,6 +290,8 @@ export interface PartnerEventsTable {
 
 export interface Database {
   tenants: TenantsTable;
+  routes: RoutesTable;
+  route_stops: RouteStopsTable;
   api_keys: ApiKeysTable;
   drivers: DriversTable;
   stops: StopsTable;
@@ -281,6 +317,7 @@ export type AttemptRow = Selectable<WebhookAttemptsTable>;
 
 export type DriverRow = Selectable<DriversTable>;
 export type StopRow = Selectable<StopsTable>;
+export type RouteRow = Selectable<RoutesTable>;
 export type EventRow = Selectable<EventsTable>;
 
 export type Tenant = Selectable<TenantsTable>;

@@ -17,7 +17,7 @@ import { CHANNELS } from './notify';
 export const EVENT_RETENTION_DAYS = 7;
 
 export interface NewEvent extends EventToPlan {
-  subjectType: 'stop' | 'driver' | 'test';
+  subjectType: 'stop' | 'driver' | 'route' | 'test';
   subjectId: string;
   sequence?: number;
 }

@@ -1,10 +1,10 @@
 /**
- * A trip's status as a broker sees it: Naveera's words, mapped from the hub's lifecycle by the
- * naveera row of the profile table (STATUS_WORDS), so the Partner API and the naveera webhook
- * dialect can never disagree. `en_route` is a Naveera status the hub's lifecycle never reaches.
+ * A trip's status as a broker sees it: Naveera's words, mapped from the hub's lifecycle (and a
+ * failure's reason) by the naveera row of the profile table, so the Partner API and the naveera
+ * webhook dialect can never disagree. `en_route` is a Naveera status the hub never reaches.
  */
-import { STOP_STATUSES, type StopStatus } from '../stops/lifecycle';
-import { STATUS_WORDS } from '../webhooks/profiles';
+import { FAILURE_REASONS, STOP_STATUSES } from '../stops/lifecycle';
+import { statusWordOf } from '../webhooks/profiles';
 
 export const TRIP_STATUSES = ['scheduled', 'assigned', 'en_route', 'arrived', 'in_progress', 'finished', 'canceled', 'no_show'] as const;
 export type TripStatus = (typeof TRIP_STATUSES)[number];
@@ -19,7 +19,7 @@ const GROUPED: Record<Exclude<TripGroup, 'not_started'>, readonly TripStatus[]> 
   in_progress: ['en_route', 'arrived', 'in_progress'],
 };
 
-export const tripStatusOf = (hubStatus: string): TripStatus => STATUS_WORDS.naveera[hubStatus] as TripStatus;
+export const tripStatusOf = (hubStatus: string, failureReason?: string | null): TripStatus => statusWordOf('naveera', hubStatus, failureReason) as TripStatus;
 
 export function tripStatusesOf(group: TripGroup): TripStatus[] {
   if (group !== 'not_started') return [...GROUPED[group]];
@@ -27,7 +27,19 @@ export function tripStatusesOf(group: TripGroup): TripStatus[] {
   return TRIP_STATUSES.filter((s) => !grouped.has(s));
 }
 
-/** The hub statuses that show as any of these trip statuses. */
-export const hubStatusesFor = (statuses: readonly TripStatus[]): StopStatus[] => STOP_STATUSES.filter((s) => statuses.includes(tripStatusOf(s)));
+/** What a stop must be to show as one of these trip statuses: a status, and for `failed` the reasons. */
+export interface HubStatusMatch {
+  status: string;
+  /** Only for `failed`: the failure reasons that give one of the statuses. */
+  reasons?: string[];
+}
+
+export function hubStatusesFor(statuses: readonly TripStatus[]): HubStatusMatch[] {
+  return STOP_STATUSES.flatMap((status): HubStatusMatch[] => {
+    if (status !== 'failed') return statuses.includes(tripStatusOf(status)) ? [{ status }] : [];
+    const reasons = FAILURE_REASONS.filter((r) => statuses.includes(tripStatusOf(status, r)));
+    return reasons.length ? [{ status, reasons }] : [];
+  });
+}
 
 export const isTripStatus = (word: string): word is TripStatus => (TRIP_STATUSES as readonly string[]).includes(word);

@@ -28,11 +28,14 @@ export function tripsOf(db: Db, partnerId: string) {
       's.time_window_from',
       's.time_window_to',
       's.driver_id',
+      's.pickup_address',
       's.created_at',
       's.updated_at',
       'd.name as driver_name',
     ])
     .select((eb) => [
+      // Only the reason of a failure (its notes are the provider's), which decides the trip's status.
+      sql<string | null>`s.failure->>'reason'`.as('failure_reason'),
       eb.selectFrom('stop_history as h').select((h) => h.fn.min('h.changed_at').as('at')).whereRef('h.stop_id', '=', 's.id').where('h.to_status', '=', 'picked_up').as('picked_up_at'),
       eb.selectFrom('stop_history as h').select((h) => h.fn.max('h.changed_at').as('at')).whereRef('h.stop_id', '=', 's.id').where('h.to_status', '=', 'completed').as('completed_at'),
     ])
@@ -59,14 +62,14 @@ export function toTrip(row: TripSource, opts: { billing: boolean }): Trip {
     trip_type: windowFrom ? 'scheduled' : null,
     trip_date: (windowFrom ?? iso(row.created_at)).slice(0, 10),
     purpose: null,
-    status: tripStatusOf(row.status),
+    status: tripStatusOf(row.status, row.failure_reason),
     scheduled_pickup_time: windowFrom,
     actual_pickup_time: iso(pickedUp),
     actual_dropoff_time: iso(completed),
     estimated_duration_minutes: null,
     actual_duration_minutes: minutesBetween(pickedUp, completed),
-    // The hub knows one address per stop, where the trip ends; it is given whole as the street.
-    pickup: { street: null, city: null, state: null, zip_code: null, scheduled_time: windowFrom, completed_at: iso(pickedUp) },
+    // The hub keeps addresses whole, so each is given whole as the street.
+    pickup: { street: row.pickup_address, city: null, state: null, zip_code: null, scheduled_time: windowFrom, completed_at: iso(pickedUp) },
     dropoff: { street: row.address, city: null, state: null, zip_code: null, scheduled_time: iso(row.time_window_to), completed_at: iso(completed) },
     passenger_name: row.customer_name,
     is_assigned: row.driver_id !== null,

@@ -7,6 +7,16 @@ export const timeWindowSchema = z
   .strictObject({ from: isoDateTime, to: isoDateTime })
   .refine((w) => Date.parse(w.from) < Date.parse(w.to), { message: 'time_window.from must be before time_window.to', path: ['from'] });
 
+/** ISO 4217 codes as the runtime knows them (Intl), upper case. */
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+export const currencyCode = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 currency code such as EUR')
+  .transform((c) => c.toUpperCase())
+  .refine((c) => CURRENCIES.has(c), 'must be an ISO 4217 currency code such as EUR');
+
+export const pickupSchema = z.strictObject({ address: text(500, 3), name: text(200).nullish() });
+
 const stopFields = {
   address: text(500, 3),
   customer_name: text(200).nullish(),
@@ -21,9 +31,16 @@ const stopFields = {
   broker_id: z.uuid('must be a partner id (a UUID)').nullish(),
   /** The broker's own reference for the trip; unique per broker. */
   broker_trip_id: text(200).nullish(),
+  /** Where the goods (or the passenger) are collected. */
+  pickup: pickupSchema.nullish(),
+  /** The delivery fee in minor units (cents), with its currency. */
+  fee: z.number().int('must be a whole number of minor units (cents)').min(0, 'must not be negative').max(999_999_999_999).nullish(),
+  currency: currencyCode.nullish(),
 };
 
-export const stopCreateSchema = z.strictObject(stopFields);
+export const stopCreateSchema = z
+  .strictObject(stopFields)
+  .refine((s) => s.fee == null || s.currency != null, { message: 'currency is required with a fee', path: ['currency'] });
 export const MAX_BULK_STOPS = 500;
 export type StopCreateInput = z.infer<typeof stopCreateSchema>;
 
@@ -92,6 +109,9 @@ export const stopResourceSchema = z.object({
   external_ref: z.string().nullable(),
   broker_id: z.string().nullable(),
   broker_trip_id: z.string().nullable(),
+  pickup: z.object({ address: z.string(), name: z.string().nullable(), geocoded: geocodedSchema.nullable() }).nullable(),
+  fee: z.number().int().nullable(),
+  currency: z.string().nullable(),
   zone: z.string().nullable(),
   driver_id: z.string().nullable(),
   geocoded: geocodedSchema.nullable(),

@@ -6,7 +6,22 @@ import type { StopCreateInput, StopPatchInput } from '../schemas/stops';
 export type StopFieldColumns = Partial<
   Pick<
     StopRow,
-    'address' | 'customer_name' | 'phone' | 'order_amount' | 'payment_method' | 'notes' | 'external_ref' | 'zone' | 'time_window_from' | 'time_window_to' | 'broker_id' | 'broker_trip_id'
+    | 'address'
+    | 'customer_name'
+    | 'phone'
+    | 'order_amount'
+    | 'payment_method'
+    | 'notes'
+    | 'external_ref'
+    | 'zone'
+    | 'time_window_from'
+    | 'time_window_to'
+    | 'broker_id'
+    | 'broker_trip_id'
+    | 'pickup_address'
+    | 'pickup_name'
+    | 'fee'
+    | 'currency'
   >
 >;
 
@@ -23,6 +38,12 @@ export function stopColumns(input: StopCreateInput | StopPatchInput): StopFieldC
   if (input.zone !== undefined) cols.zone = input.zone;
   if (input.broker_id !== undefined) cols.broker_id = input.broker_id;
   if (input.broker_trip_id !== undefined) cols.broker_trip_id = input.broker_trip_id;
+  if (input.pickup !== undefined) {
+    cols.pickup_address = input.pickup?.address ?? null;
+    cols.pickup_name = input.pickup?.name ?? null;
+  }
+  if (input.fee !== undefined) cols.fee = input.fee === null ? null : String(input.fee);
+  if (input.currency !== undefined) cols.currency = input.currency;
   if (input.time_window !== undefined) {
     cols.time_window_from = input.time_window ? new Date(input.time_window.from) : null;
     cols.time_window_to = input.time_window ? new Date(input.time_window.to) : null;

@@ -1,5 +1,5 @@
 /**
- * Why a stop change was refused. Workflows raise these as ApplicationFailure types; the API maps
+ * Why a stop (or route) change was refused. Workflows raise these as ApplicationFailure types; the API maps
  * each to its HTTP status. Pure, so workflow code can import it.
  */
 export const STOP_FAILURES = {
@@ -11,6 +11,9 @@ export const STOP_FAILURES = {
   /** A value the database refused (a data exception): the request, not the server, is at fault. */
   InvalidInput: 400,
   StopNotFound: 404,
+  RouteNotFound: 404,
+  /** Some of a route's stops cannot be given to its driver; details name each and why. */
+  RouteNotDispatchable: 409,
 } as const;
 
 export type StopFailureType = keyof typeof STOP_FAILURES;

@@ -20,7 +20,7 @@ import { toStopResource } from './resource';
 export type NewStopRow = Omit<StopRow, 'trip_id'>;
 
 /** A new stop's row as it will be stored (times from this clock, so its event can carry it). */
-const newStopRow = (tenantId: string, id: string, data: StopCreateInput, importId: string | null, now: Date, geocoded: GeocodedColumn | null): NewStopRow => ({
+const newStopRow = (tenantId: string, id: string, data: StopCreateInput, importId: string | null, now: Date, geocoded: GeocodedColumn | null, pickupGeocoded: GeocodedColumn | null): NewStopRow => ({
   id,
   tenant_id: tenantId,
   status: 'pending',
@@ -36,10 +36,17 @@ const newStopRow = (tenantId: string, id: string, data: StopCreateInput, importI
   zone: null,
   broker_id: null,
   broker_trip_id: null,
+  pickup_address: null,
+  pickup_name: null,
+  fee: null,
+  currency: null,
+  eta_at: null,
+  eta_announced_at: null,
   ...stopColumns(data),
   address: data.address,
   driver_id: null,
   geocoded,
+  pickup_geocoded: pickupGeocoded,
   completion: null,
   failure: null,
   cancellation: null,
@@ -58,7 +65,7 @@ export async function insertNewStops(
 ): Promise<NewStopRow[]> {
   if (stops.length === 0) return [];
   const now = new Date();
-  const rows = stops.map((s) => newStopRow(tenantId, s.id, s.data, opts.importId ?? null, now, geocodeAtWrite(opts.geocoderUrl, s.data.address)));
+  const rows = stops.map((s) => newStopRow(tenantId, s.id, s.data, opts.importId ?? null, now, geocodeAtWrite(opts.geocoderUrl, s.data.address), s.data.pickup ? geocodeAtWrite(opts.geocoderUrl, s.data.pickup.address) : null));
   const events: NewEvent[] = rows.map((r) => ({ id: stopEventId(r.id, 1), type: 'stop.created', subjectType: 'stop', subjectId: r.id, sequence: 1, payload: toStopResource(r), brokerId: r.broker_id }));
   const deliveries = planDeliveries(await activeSubscriptions(db, tenantId, { partnerIds: rows.map((r) => r.broker_id) }), events);
   const insertStops = db.insertInto('stops').values(rows).returning('id');

@@ -12,6 +12,7 @@ export type CanonicalStopEvent =
   | 'stop.created'
   | 'stop.updated'
   | 'stop.assigned'
+  | 'stop.unassigned'
   | 'stop.picked_up'
   | 'stop.in_transit'
   | 'stop.completed'
@@ -26,7 +27,7 @@ export interface TransitionRule {
 
 export const TRANSITIONS = {
   assign: { from: ['pending'], to: 'assigned', event: 'stop.assigned' },
-  unassign: { from: ['assigned'], to: 'pending', event: 'stop.updated' },
+  unassign: { from: ['assigned'], to: 'pending', event: 'stop.unassigned' },
   pick_up: { from: ['assigned'], to: 'picked_up', event: 'stop.picked_up' },
   depart: { from: ['picked_up'], to: 'in_transit', event: 'stop.in_transit' },
   complete: { from: ['in_transit'], to: 'completed', event: 'stop.completed' },

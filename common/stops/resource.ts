@@ -5,7 +5,7 @@ import type { StopResource } from '../schemas/stops';
 
 
 /** Any stop row (before or after the database gave it its trip id, which tenants do not see). */
-export function toStopResource(row: Omit<StopRow, 'trip_id'>): StopResource {
+export function toStopResource(row: Omit<StopRow, 'trip_id' | 'eta_at' | 'eta_announced_at'> & Partial<Pick<StopRow, 'eta_at' | 'eta_announced_at'>>): StopResource {
   const g = row.geocoded;
   return {
     id: row.id,
@@ -23,6 +23,11 @@ export function toStopResource(row: Omit<StopRow, 'trip_id'>): StopResource {
     external_ref: row.external_ref,
     broker_id: row.broker_id,
     broker_trip_id: row.broker_trip_id,
+    pickup: row.pickup_address
+      ? { address: row.pickup_address, name: row.pickup_name, geocoded: row.pickup_geocoded ? { lat: row.pickup_geocoded.lat, lng: row.pickup_geocoded.lng, confidence: row.pickup_geocoded.confidence } : null }
+      : null,
+    fee: row.fee === null ? null : Number(row.fee),
+    currency: row.currency,
     zone: row.zone,
     driver_id: row.driver_id,
     geocoded: g ? { lat: g.lat, lng: g.lng, confidence: g.confidence } : null,

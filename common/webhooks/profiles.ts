@@ -4,7 +4,7 @@
  * and the seeds are the source of every value here.
  */
 import { deterministicId, deterministicUuid } from '../ids';
-import type { DriverResource } from '../schemas/drivers';
+import type { RouteResource } from '../schemas/routes';
 import type { StopResource } from '../schemas/stops';
 import { SAMPLE_TRIP_ID } from './sample';
 
@@ -20,9 +20,16 @@ export const CANONICAL_EVENTS = [
   'stop.completed',
   'stop.failed',
   'stop.cancelled',
+  'stop.unassigned',
   'stop.eta_updated',
   'driver.online',
   'driver.offline',
+  'route.created',
+  'route.updated',
+  'route.deleted',
+  'route.dispatched',
+  'route.started',
+  'route.completed',
   'test',
 ] as const;
 export type CanonicalEvent = (typeof CANONICAL_EVENTS)[number];
@@ -55,6 +62,16 @@ export interface ProviderProfile {
   name: ProviderName;
   /** Canonical event → this dialect's names; a missing entry means the dialect has no such event. */
   names: Partial<Record<CanonicalEvent, readonly string[]>>;
+  /** The hub's stop statuses in this dialect's words (the hub's own words where absent). */
+  statusWords?: Readonly<Record<string, string>>;
+  /** A failed stop's word by its failure reason, where the dialect tells failures apart. */
+  failedWordByReason?: Readonly<Record<string, string>>;
+  /**
+   * Events this dialect sends only when the stop's status, in its own words, changed: a notes
+   * edit is no Kourier `delivery.updated`, and EasyRoutes says OUT_FOR_DELIVERY once, not at
+   * pick-up and again at departure.
+   */
+  onlyOnStatusChange?: readonly CanonicalEvent[];
   timeoutMs: number;
   /** Waits after each failed try; tries = delays + 1. */
   retryDelaysSeconds: readonly number[];
@@ -62,8 +79,6 @@ export interface ProviderProfile {
   multipleSignatures: boolean;
   secretFormat: 'whsec' | 'base64' | 'hex';
   disable: DisablePolicy;
-  /** Events this dialect sends only when the stop's status changed (naveera's plain update is a `trip.status_changed`). */
-  onlyOnStatusChange?: readonly CanonicalEvent[];
   envelope(input: EnvelopeInput): Record<string, unknown>;
 }
 
@@ -73,31 +88,71 @@ const HOUR = 3600;
 const DEFAULT_DELAYS = [5, 5 * MIN, 30 * MIN, 2 * HOUR, 5 * HOUR, 10 * HOUR, 10 * HOUR];
 const NO_SUCCESS_5_DAYS: DisablePolicy = { kind: 'no_success', windowHours: 120 };
 
-const stopOf = (e: HubEvent): StopResource => e.payload as unknown as StopResource;
-const driverOf = (e: HubEvent): DriverResource => e.payload as unknown as DriverResource;
+/** A stop's event carries the stop; an ETA event adds the ETA to it. */
+type StopPayload = StopResource & { eta_minutes?: number; eta_at?: string };
+const stopOf = (e: HubEvent): StopPayload => e.payload as unknown as StopPayload;
+const routeOf = (e: HubEvent): RouteResource => e.payload as unknown as RouteResource;
 
-/** Hub status → each dialect's status words (one table, as the profile spec asks). */
-export const STATUS_WORDS: Record<'kourier' | 'zippex' | 'easyroutes' | 'naveera', Record<string, string>> = {
-  kourier: { pending: 'pending', assigned: 'assigned', picked_up: 'picked_up', in_transit: 'in_transit', completed: 'delivered', failed: 'failed', cancelled: 'cancelled' },
-  zippex: { pending: 'pending', assigned: 'driver_assigned', picked_up: 'picked_up', in_transit: 'in_transit', completed: 'delivered', failed: 'failed', cancelled: 'cancelled' },
-  easyroutes: { pending: 'PENDING', assigned: 'READY', picked_up: 'OUT_FOR_DELIVERY', in_transit: 'OUT_FOR_DELIVERY', completed: 'DELIVERED', failed: 'ATTEMPTED', cancelled: 'CANCELLED' },
-  naveera: { pending: 'scheduled', assigned: 'assigned', picked_up: 'arrived', in_transit: 'in_progress', completed: 'finished', failed: 'no_show', cancelled: 'canceled' },
+/**
+ * Why a stop ended without delivery, where the dialect has a field for it: the failure's reason
+ * code (`not_home`, …) or the cancellation's free text.
+ */
+export function reasonOf(stop: Pick<StopResource, 'failure' | 'cancellation'>): string | null {
+  const r = (stop.failure as { reason?: unknown } | null)?.reason ?? (stop.cancellation as { reason?: unknown } | null)?.reason;
+  return typeof r === 'string' ? r : null;
+}
+
+/**
+ * Naveera's word for a failed stop, by the failure's reason: only a passenger who was not there
+ * is a `no_show`; every other failure means the trip will not be fulfilled (`canceled`).
+ */
+export const NAVEERA_FAILED_STATUS: Readonly<Record<string, string>> = {
+  not_home: 'no_show',
+  refused: 'canceled',
+  address_not_found: 'canceled',
+  damaged: 'canceled',
+  other: 'canceled',
 };
+
 /** The API version Naveera's envelopes and the Partner API's polled events carry. */
 export const NAVEERA_API_VERSION = '2024-01-30';
 
-const word = (dialect: keyof typeof STATUS_WORDS, status: string | null | undefined): string | null =>
-  status ? (STATUS_WORDS[dialect][status] ?? status) : null;
+/** A hub status in a dialect's words; a failed stop's word may depend on its reason (naveera). */
+export function statusWordOf(provider: ProviderName, status: string | null | undefined, failureReason?: string | null): string | null {
+  if (!status) return null;
+  const profile = PROFILES[provider];
+  if (status === 'failed' && profile.failedWordByReason) return profile.failedWordByReason[failureReason ?? 'other'] ?? profile.failedWordByReason.other ?? status;
+  return profile.statusWords?.[status] ?? status;
+}
+const failureReasonOf = (s: StopResource): string | null => ((s.failure as { reason?: unknown } | null)?.reason as string | undefined) ?? null;
+/** The stop's status in the dialect's words. */
+const word = (provider: ProviderName, s: StopResource): string | null => statusWordOf(provider, s.status, failureReasonOf(s));
 
+/** EasyRoutes' Route object (its ROUTE_* topics carry it; driver.online/offline are not routes). */
+const easyRoutesRoute = (r: RouteResource) => ({
+  id: r.id,
+  name: r.name,
+  status: r.status.toUpperCase(),
+  driver: r.driver,
+  stops: r.stops.map((s) => ({ id: s.stop_id, position: s.position, status: statusWordOf('easyroutes', s.status), address: s.address, name: s.customer_name })),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  dispatchedAt: r.dispatched_at,
+  startedAt: r.started_at,
+  completedAt: r.completed_at,
+});
 export const PROFILES: Record<ProviderName, ProviderProfile> = {
   courrex: {
     name: 'courrex',
+    // The seed: driver.online "a driver starts an active route", driver.offline "finishes a
+    // route or signs out". Going online is not starting a route, and no name fits an unassignment.
     names: {
       'stop.created': ['stop.created'],
       'stop.assigned': ['stop.assigned'],
       'stop.completed': ['stop.completed'],
       'stop.failed': ['stop.failed'],
-      'driver.online': ['driver.online'],
+      'route.started': ['driver.online'],
+      'route.completed': ['driver.offline'],
       'driver.offline': ['driver.offline'],
       test: ['stop.created'],
     },
@@ -106,8 +161,16 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
     multipleSignatures: false,
     secretFormat: 'hex',
     disable: NO_SUCCESS_5_DAYS,
-    // The seed shows no envelope; this mirrors its REST objects.
-    envelope: ({ event, name, messageId }) => ({ id: messageId, type: name, created_at: event.created_at, data: event.payload }),
+    // The seed shows no envelope; this mirrors its REST objects. A route's start or end is told
+    // as the driver it concerns, with the route it started or finished.
+    envelope: ({ event, name, messageId }) => {
+      let data: unknown = event.payload;
+      if (event.type.startsWith('route.')) {
+        const r = routeOf(event);
+        data = { id: r.driver.id, name: r.driver.name, status: name === 'driver.online' ? 'online' : 'offline', active_route_id: name === 'driver.online' ? r.id : null, route: { id: r.id, name: r.name, status: r.status, stop_ids: r.stops.map((x) => x.stop_id) } };
+      }
+      return { id: messageId, type: name, created_at: event.created_at, data };
+    },
   },
   kourier: {
     name: 'kourier',
@@ -115,6 +178,7 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
       'stop.created': ['delivery.created'],
       'stop.updated': ['delivery.updated'],
       'stop.assigned': ['delivery.updated'],
+      'stop.unassigned': ['delivery.updated'],
       'stop.picked_up': ['delivery.updated'],
       'stop.in_transit': ['delivery.updated'],
       'stop.completed': ['delivery.updated'],
@@ -122,17 +186,19 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
       'stop.cancelled': ['delivery.cancelled'],
       test: ['delivery.created'],
     },
+    statusWords: { completed: 'delivered' },
+    // The seed: delivery.updated is "a delivery's status is updated".
+    onlyOnStatusChange: ['stop.updated'],
     timeoutMs: 15_000,
     retryDelaysSeconds: DEFAULT_DELAYS,
     multipleSignatures: false,
     secretFormat: 'base64',
     disable: NO_SUCCESS_5_DAYS,
-    envelope: ({ event, name }) => ({
-      event: name,
-      delivery_id: event.subject_id,
-      status: word('kourier', stopOf(event).status),
-      timestamp: event.created_at,
-    }),
+    envelope: ({ event, name }) => {
+      const s = stopOf(event);
+      const reason = reasonOf(s);
+      return { event: name, delivery_id: s.id, status: word('kourier', s), timestamp: event.created_at, ...(reason ? { reason } : {}) };
+    },
   },
   zippex: {
     name: 'zippex',
@@ -146,6 +212,7 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
       'stop.cancelled': ['delivery.cancelled'],
       test: ['delivery.created'],
     },
+    statusWords: { assigned: 'driver_assigned', completed: 'delivered' },
     timeoutMs: 10_000,
     // The seed: 1st retry 1 min, 2nd 10 min, 3rd (final) 1 h — four tries in all.
     retryDelaysSeconds: [MIN, 10 * MIN, HOUR],
@@ -155,17 +222,20 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
     envelope: ({ event, name, messageId }) => {
       const stop = stopOf(event);
       const completedAt = (stop.completion as { completed_at?: string } | null)?.completed_at;
+      const reason = reasonOf(stop);
       return {
         id: messageId,
         type: name,
         created_at: event.created_at,
         data: {
           id: stop.id,
-          status: word('zippex', stop.status),
-          pickup: { address: null, name: null },
+          status: word('zippex', stop),
+          ...(stop.fee !== null && stop.fee !== undefined ? { fee: stop.fee, currency: stop.currency?.toLowerCase() ?? null } : {}),
+          pickup: { address: stop.pickup?.address ?? null, name: stop.pickup?.name ?? null },
           dropoff: { address: stop.address, name: stop.customer_name },
           metadata: { order_id: stop.external_ref },
           ...(completedAt ? { delivered_at: completedAt } : {}),
+          ...(reason ? { reason } : {}),
         },
       };
     },
@@ -176,15 +246,23 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
       'stop.created': ['STOP_STATUS_UPDATED'],
       'stop.updated': ['STOP_STATUS_UPDATED'],
       'stop.assigned': ['STOP_STATUS_UPDATED'],
+      'stop.unassigned': ['STOP_STATUS_UPDATED'],
       'stop.picked_up': ['STOP_STATUS_UPDATED'],
       'stop.in_transit': ['STOP_STATUS_UPDATED'],
       'stop.completed': ['STOP_STATUS_UPDATED'],
       'stop.failed': ['STOP_STATUS_UPDATED'],
       'stop.cancelled': ['STOP_STATUS_UPDATED'],
-      'driver.online': ['ROUTE_STARTED'],
-      'driver.offline': ['ROUTE_COMPLETED'],
+      'route.created': ['ROUTE_CREATED'],
+      'route.updated': ['ROUTE_UPDATED'],
+      'route.deleted': ['ROUTE_DELETED'],
+      'route.dispatched': ['ROUTE_DISPATCHED'],
+      'route.started': ['ROUTE_STARTED'],
+      'route.completed': ['ROUTE_COMPLETED'],
       test: ['TEST'],
     },
+    statusWords: { pending: 'PENDING', assigned: 'READY', picked_up: 'OUT_FOR_DELIVERY', in_transit: 'OUT_FOR_DELIVERY', completed: 'DELIVERED', failed: 'ATTEMPTED', cancelled: 'CANCELLED' },
+    // The seed: STOP_STATUS_UPDATED is "an individual route stop status has changed".
+    onlyOnStatusChange: ['stop.updated', 'stop.assigned', 'stop.unassigned', 'stop.picked_up', 'stop.in_transit', 'stop.completed', 'stop.failed', 'stop.cancelled'],
     timeoutMs: 15_000,
     retryDelaysSeconds: DEFAULT_DELAYS,
     multipleSignatures: false,
@@ -198,13 +276,9 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
         apiVersion: 'V2024_07',
       };
       if (name === 'TEST') return base;
-      if (event.type.startsWith('driver.')) {
-        const d = driverOf(event);
-        return {
-          ...base,
-          objectId: d.id,
-          payload: { id: d.id, name: d.name, status: name === 'ROUTE_STARTED' ? 'STARTED' : 'COMPLETED', driver: { id: d.id, name: d.name } },
-        };
+      if (event.type.startsWith('route.')) {
+        const r = routeOf(event);
+        return { ...base, objectId: r.id, payload: easyRoutesRoute(r) };
       }
       const s = stopOf(event);
       return {
@@ -212,7 +286,7 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
         objectId: s.id,
         payload: {
           id: s.id,
-          status: word('easyroutes', s.status),
+          status: word('easyroutes', s),
           address: s.address,
           name: s.customer_name,
           phone: s.phone,
@@ -222,6 +296,7 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
           lat: s.geocoded?.lat ?? null,
           lng: s.geocoded?.lng ?? null,
           timeWindow: s.time_window ? { start: s.time_window.from, end: s.time_window.to } : null,
+          reason: reasonOf(s),
           updatedAt: s.updated_at,
         },
       };
@@ -233,6 +308,7 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
       'stop.created': ['trip.created'],
       'stop.updated': ['trip.status_changed'],
       'stop.assigned': ['trip.assigned', 'trip.status_changed'],
+      'stop.unassigned': ['trip.status_changed'],
       'stop.picked_up': ['trip.status_changed'],
       'stop.in_transit': ['trip.status_changed'],
       'stop.completed': ['trip.completed', 'trip.status_changed'],
@@ -241,15 +317,19 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
       'stop.eta_updated': ['trip.eta_updated'],
       test: ['trip.created'],
     },
+    statusWords: { pending: 'scheduled', assigned: 'assigned', picked_up: 'arrived', in_transit: 'in_progress', completed: 'finished', cancelled: 'canceled' },
+    failedWordByReason: NAVEERA_FAILED_STATUS,
+    // The seed: trip.status_changed is "any status change"; a plain edit is none.
+    onlyOnStatusChange: ['stop.updated'],
     timeoutMs: 5_000,
     // The seed: immediate, 5 s, 30 s, 2 min, 10 min, 1 h, 4 h, 24 h (8 tries, 29 h 12 min).
     retryDelaysSeconds: [5, 30, 2 * MIN, 10 * MIN, HOUR, 4 * HOUR, 24 * HOUR],
     multipleSignatures: true,
     secretFormat: 'hex',
     disable: NO_SUCCESS_5_DAYS,
-    onlyOnStatusChange: ['stop.updated'],
     envelope: ({ event, name, messageId }) => {
       const s = stopOf(event);
+      const failureReason = failureReasonOf(s);
       return {
         event_id: messageId,
         event_type: name,
@@ -259,14 +339,16 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
           trip: {
             id: event.trip_id ?? SAMPLE_TRIP_ID,
             broker_trip_id: s.broker_trip_id ?? null,
-            status: word('naveera', s.status),
-            previous_status: word('naveera', event.previous_status),
+            status: word('naveera', s),
+            // A stop fails from in_transit, so the previous status never depends on a reason.
+            previous_status: statusWordOf('naveera', event.previous_status, failureReason),
             trip_date: (s.time_window?.from ?? s.created_at).slice(0, 10),
             scheduled_pickup_time: s.time_window?.from ?? null,
-            pickup_address: null,
+            pickup_address: s.pickup?.address ?? null,
             dropoff_address: s.address,
             passenger_name: s.customer_name,
             is_assigned: s.driver_id !== null,
+            ...(s.eta_minutes !== undefined ? { eta_minutes: s.eta_minutes, estimated_arrival_time: s.eta_at ?? null } : {}),
           },
         },
       };
@@ -298,8 +380,11 @@ export function eventNamesOf(provider: ProviderName): string[] {
 /** The names under which this event reaches a subscriber of the dialect, after its filter. */
 export function deliveryNames(provider: ProviderName, event: Pick<HubEvent, 'type' | 'previous_status' | 'payload'>, filter: readonly string[]): string[] {
   const profile = PROFILES[provider];
-  const unchanged = event.previous_status === (event.payload as { status?: string }).status;
-  if (unchanged && profile.onlyOnStatusChange?.includes(event.type)) return [];
+  if (profile.onlyOnStatusChange?.includes(event.type)) {
+    const stop = event.payload as unknown as StopResource;
+    const reason = stop.failure ? failureReasonOf(stop) : null;
+    if (statusWordOf(provider, event.previous_status, reason) === statusWordOf(provider, stop.status, reason)) return [];
+  }
   const names = [...(profile.names[event.type] ?? [])];
   if (event.type === 'test' || filter.length === 0 || filter.includes('*')) return names;
   return names.filter((n) => filter.includes(n));

@@ -4,8 +4,9 @@
  * exist) is the same 404 TRIP_NOT_FOUND.
  */
 import { type Request, Router } from 'express';
+import { sql } from 'kysely';
 import { iso } from '../../../common/iso';
-import { hubStatusesFor, isTripStatus, TRIP_STATUSES, tripStatusesOf, tripStatusOf } from '../../../common/partners/trip-status';
+import { type HubStatusMatch, hubStatusesFor, isTripStatus, TRIP_STATUSES, tripStatusesOf, tripStatusOf } from '../../../common/partners/trip-status';
 import { type TripSource, toTrip, tripDateSql, tripsOf } from '../../../common/partners/trips';
 import { statusHistoryQuerySchema, tripGroupParam, tripGroupQuerySchema, tripIdParam, tripListQuerySchema } from '../../../common/schemas/partner';
 import { text } from '../../../common/schemas/primitives';
@@ -17,7 +18,7 @@ import { partnerParam, partnerQuery, tripNotFound } from '../errors';
 type TripQuery = ReturnType<typeof tripsOf>;
 
 interface TripFilters {
-  statuses?: readonly string[];
+  statuses?: readonly HubStatusMatch[];
   trip_date_from?: string;
   trip_date_to?: string;
   broker_trip_id?: string;
@@ -26,7 +27,17 @@ interface TripFilters {
 
 function filtered(query: TripQuery, f: TripFilters): TripQuery {
   let q = query;
-  if (f.statuses) q = q.where('s.status', 'in', f.statuses.length ? f.statuses : ['(none)']);
+  const { statuses } = f;
+  if (statuses) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('s.status', '=', '(none)'),
+        ...statuses.map((m) =>
+          m.reasons ? eb.and([eb('s.status', '=', m.status), eb(sql<string>`coalesce(s.failure->>'reason', 'other')`, 'in', m.reasons)]) : eb('s.status', '=', m.status),
+        ),
+      ]),
+    );
+  }
   if (f.trip_date_from) q = q.where(tripDateSql, '>=', f.trip_date_from);
   if (f.trip_date_to) q = q.where(tripDateSql, '<=', f.trip_date_to);
   if (f.broker_trip_id) q = q.where('s.broker_trip_id', '=', f.broker_trip_id);
@@ -35,7 +46,7 @@ function filtered(query: TripQuery, f: TripFilters): TripQuery {
 }
 
 /** `status=assigned,in_progress` → the hub statuses they cover; an unknown word is 400 INVALID_STATUS. */
-function statusFilter(raw: string | undefined): string[] | undefined {
+function statusFilter(raw: string | undefined): HubStatusMatch[] | undefined {
   if (raw === undefined) return undefined;
   const words = raw.split(',').map((w) => w.trim()).filter(Boolean);
   const invalid = words.filter((w) => !isTripStatus(w));
@@ -107,7 +118,7 @@ export function tripRoutes(ctx: ApiContext): Router {
       broker_trip_id: trip.broker_trip_id,
       history: rows.map((h) => ({
         from_status: h.from_status === null ? null : tripStatusOf(h.from_status),
-        to_status: tripStatusOf(h.to_status),
+        to_status: tripStatusOf(h.to_status, trip.failure_reason),
         changed_at: iso(h.changed_at),
         source: h.source,
       })),
