@@ -4,6 +4,7 @@ import { isPermanentDbError, PERMANENT_DATA_ERROR } from '../common/db/errors';
 import type { ActivityDeps } from './deps';
 import { geocodingActivities } from './geocoding';
 import { importActivities } from './imports';
+import { routeActivities } from './routes';
 import { stopActivities } from './stops';
 import { systemActivities } from './system';
 import { deliveryQueueActivities } from './delivery-queue';
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...deliveryQueueActivities(deps),
     ...housekeepingActivities(deps),
     ...importActivities(deps),
+    ...routeActivities(deps),
   });
 }
 

@@ -3,4 +3,6 @@ export { bulkImportWorkflow } from './bulk-import';
 export { deliveryRetryWorkflow } from './delivery-retry';
 export { eventRetentionWorkflow, outboxSweepWorkflow, subscriptionHealthWorkflow } from './housekeeping';
 export { pingWorkflow } from './ping';
+export { routeLifecycleWorkflow } from './route-lifecycle';
 export { stopLifecycleWorkflow } from './stop-lifecycle';
+export { subscriptionWatchWorkflow } from './subscription-watch';

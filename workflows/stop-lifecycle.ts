@@ -13,6 +13,7 @@ import {
   CancellationScope,
   condition,
   type defineUpdate,
+  getExternalWorkflowHandle,
   isCancellation,
   patched,
   proxyActivities,
@@ -40,17 +41,11 @@ import {
   TRANSITION_ACTIONS,
   TRANSITIONS,
 } from '../common/stops/lifecycle';
+import { routeStopEndedSignal, routeWorkflowId } from '../common/temporal/route-lifecycle';
+import { DATABASE_WRITES } from './database-writes';
 import { FifoLock } from './fifo-lock';
 
-/**
- * Database writes run as local activities, inside the workflow task: one server round trip per
- * change instead of three. Retried through a short outage (about 40 s), then the change fails
- * with a visible error and the caller retries; a value the database refuses fails at once.
- */
-const db = proxyLocalActivities<StopActivities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 12 },
-});
+const db = proxyLocalActivities<StopActivities>(DATABASE_WRITES);
 /** See GEOCODED_AT_WRITE. */
 const legacyQuickGeocoder = proxyLocalActivities<GeocodingActivities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
 /** The patch under which stops are geocoded as they are written, not by a first local activity here. */
@@ -84,9 +79,13 @@ export const stopLifecycleWorkflow: StopLifecycleWorkflow = async (input) => {
   /** What the Temporal UI shows beside the workflow: where the stop is now. */
   const showStatus = (s: StopResource): void => setCurrentDetails(s.driver_id ? `${s.status}, driver ${s.driver_id}` : s.status);
 
+  /** The route the stop is on, as its last change found it (histories before routes never have one). */
+  let routeId: string | null = null;
+
   const settle = (result: StopResult): StopResource => {
     if (!result.ok) throw fail(result);
     stop = result.stop;
+    routeId = result.routeId ?? null;
     showStatus(stop);
     return stop;
   };
@@ -210,5 +209,7 @@ export const stopLifecycleWorkflow: StopLifecycleWorkflow = async (input) => {
     geocoding.scope.cancel();
     await geocoding.done;
   }
+  // The route may complete now; a route already ended or deleted has no workflow to tell.
+  if (routeId) await getExternalWorkflowHandle(routeWorkflowId(routeId)).signal(routeStopEndedSignal, { stopId }).catch(() => undefined);
   return { stop_id: stopId, status: stop.status };
 };

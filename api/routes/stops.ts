@@ -1,5 +1,4 @@
 /** Stops: create, list, read, patch, history, and lifecycle moves (each a Workflow Update). */
-import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { type Request, Router } from 'express';
 import { sql } from 'kysely';
@@ -10,7 +9,8 @@ import { ACTION_SCHEMAS, stopCreateSchema, stopListQuerySchema, stopPatchSchema 
 import { STOP_FAILURES } from '../../common/stops/failures';
 import { actionPath, isTerminal, TRANSITION_ACTIONS } from '../../common/stops/lifecycle';
 import { toStopResource } from '../../common/stops/resource';
-import { patchStopUpdate, stopTransitionUpdates, stopWorkflowId, stopWorkflowOptions } from '../../common/temporal/stop-lifecycle';
+import { patchStopUpdate, stopTransitionUpdates } from '../../common/temporal/stop-lifecycle';
+import { sendStopUpdate } from '../../common/temporal/stop-moves';
 import { insertNewStops } from '../../common/stops/insert';
 import { isUniqueViolation } from '../../common/db/errors';
 import type { StopRow } from '../../common/db/schema';
@@ -59,27 +59,10 @@ export function stopRoutes(ctx: ApiContext): Router {
     }
   };
 
-  /**
-   * Sends a change to the stop's workflow. Once it is known to run, a plain Update (less work for
-   * the server than Update-with-Start); otherwise, or if it turns out not to, Update-with-Start
-   * with the stop as just read: no change can have been applied without the workflow.
-   */
   const sendUpdate = <Arg, Ret>(req: Request, stop: StopRow, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> =>
-    withUpdateDeadline(temporal, config.updateTimeoutMs, async () => {
-      const updateId = updateIdFor(req);
-      if (stop.lifecycle_started_at) {
-        try {
-          return await temporal.workflow.getHandle(stopWorkflowId(stop.id)).executeUpdate(update, { args: [arg], updateId });
-        } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-        }
-      }
-      return temporal.workflow.executeUpdateWithStart(update, {
-        args: [arg],
-        updateId,
-        startWorkflowOperation: new WithStartWorkflowOperation(stopLifecycleWorkflow, stopWorkflowOptions(config.taskQueue, { tenantId: stop.tenant_id, stopId: stop.id, existing: toStopResource(stop) })),
-      });
-    });
+    withUpdateDeadline(temporal, config.updateTimeoutMs, () =>
+      sendStopUpdate(temporal, { taskQueue: config.taskQueue, workflow: stopLifecycleWorkflow, stop, updateId: updateIdFor(req) }, update, arg),
+    );
 
   /**
    * A stop is created in one statement (row, history, `stop.created` event, its deliveries); its

@@ -12,6 +12,7 @@ export const SA = {
   Provider: defineSearchAttributeKey('Provider', SearchAttributeType.KEYWORD_LIST),
   ImportId: defineSearchAttributeKey('ImportId', SearchAttributeType.KEYWORD),
   PartnerId: defineSearchAttributeKey('PartnerId', SearchAttributeType.KEYWORD),
+  RouteId: defineSearchAttributeKey('RouteId', SearchAttributeType.KEYWORD),
 } as const;
 
 /** `Name=Type` pairs as `temporal server start-dev --search-attribute` wants them. */

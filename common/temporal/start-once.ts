@@ -8,3 +8,4 @@ export async function startOnce(start: () => Promise<unknown>): Promise<void> {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
 }
+

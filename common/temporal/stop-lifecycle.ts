@@ -10,6 +10,7 @@ import type { ActionPayloads, StopPatchInput, StopResource } from '../schemas/st
 import type { StopRejection } from '../stops/failures';
 import { type StopSource, type StopStatus, TRANSITION_ACTIONS, type TransitionAction } from '../stops/lifecycle';
 import { SA } from './search-attributes';
+import { ONE_RUN_PER_ID } from './one-run-per-id';
 
 export const stopWorkflowId = (stopId: string): string => `stop/${stopId}`;
 
@@ -38,7 +39,8 @@ export type StopChange =
   | { kind: 'transition'; action: TransitionAction; payload: ActionPayloads[TransitionAction] }
   | { kind: 'patch'; patch: StopPatchInput };
 
-export type StopResult = { ok: true; stop: StopResource } | StopRejection;
+/** A change's outcome; `routeId` names the route the stop is on, whose workflow hears when it ends. */
+export type StopResult = { ok: true; stop: StopResource; routeId?: string | null } | StopRejection;
 
 /** The activities the workflow runs (activities/stops.ts, activities/geocoding.ts). */
 export interface StopActivities {
@@ -71,8 +73,7 @@ export function stopWorkflowOptions(
     workflowId: stopWorkflowId(input.stopId),
     taskQueue,
     args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    ...ONE_RUN_PER_ID,
     typedSearchAttributes: [
       { key: SA.TenantId, value: input.tenantId },
       { key: SA.StopId, value: input.stopId },
