@@ -8,6 +8,8 @@ import { PROFILES, type ProviderName } from '../common/webhooks/profiles';
 import { stopSubscriptionDeliveries } from '../common/webhooks/subscription-stop';
 import { startPendingLifecycles } from './lifecycle-starts';
 import type { HousekeepingActivities } from '../common/temporal/housekeeping';
+import { type SubscriptionWatchActivities, subscriptionWatchOptions } from '../common/temporal/subscription-watch';
+import { subscriptionWatchWorkflow } from '../workflows/subscription-watch';
 import type { ActivityDeps } from './deps';
 import { handOff, handoffsFor } from './delivery-handoff';
 
@@ -16,7 +18,39 @@ const HANDOFF_OVERDUE_SECONDS = 20;
 /** A retry this late has no workflow waiting for it (terminated by an operator, say). */
 const STRANDED_AFTER_SECONDS = 300;
 
-export function housekeepingActivities({ db, temporal, config, logger }: ActivityDeps): HousekeepingActivities {
+export function housekeepingActivities({ db, temporal, config, logger }: ActivityDeps): HousekeepingActivities & SubscriptionWatchActivities {
+  /** Tries of the subscription since `since`, and how many failed. */
+  const failureCounts = async (subscriptionId: string, since: Date): Promise<{ tries: number; failed: number }> => {
+    const stats = await db
+      .selectFrom('webhook_attempts as a')
+      .innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
+      .select(({ fn }) => [fn.countAll<string>().as('tries'), fn.sum<string>(sql`case when a.succeeded then 0 else 1 end`).as('failed')])
+      .where('d.subscription_id', '=', subscriptionId)
+      .where('a.started_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    return { tries: Number(stats.tries), failed: Number(stats.failed ?? 0) };
+  };
+
+  /** Switches the subscription off (once) and stops its pending deliveries. */
+  const switchOff = async (subscriptionId: string, reason: string): Promise<boolean> => {
+    const res = await db
+      .updateTable('webhook_subscriptions')
+      .set({ is_active: false, disabled_at: sql`now()`, disabled_reason: reason, updated_at: sql`now()` })
+      .where('id', '=', subscriptionId)
+      .where('is_active', '=', true)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) return false;
+    await stopSubscriptionDeliveries(db, temporal, subscriptionId);
+    return true;
+  };
+
+  /** Over the line in the last window: a watch judges the next one (joining a watch already running). */
+  const watchIfFailing = async (subscriptionId: string, policy: { windowHours: number; threshold: number }): Promise<void> => {
+    const { tries, failed } = await failureCounts(subscriptionId, new Date(Date.now() - policy.windowHours * 3_600_000));
+    if (tries === 0 || failed / tries <= policy.threshold) return;
+    await temporal.workflow.start(subscriptionWatchWorkflow, subscriptionWatchOptions(config.taskQueue, { subscriptionId, ...policy }));
+  };
+
   return {
     /**
      * Starts lifecycle workflows nobody started (after a minute: the starters pace themselves), hands tries
@@ -45,44 +79,36 @@ export function housekeepingActivities({ db, temporal, config, logger }: Activit
     async checkSubscriptionHealth() {
       const subs = await db
         .selectFrom('webhook_subscriptions')
-        .select(['id', 'provider', 'failing_since'])
+        .select(['id', 'provider', 'failing_since', 'last_failure_at'])
         .where('is_active', '=', true)
         .where('deleted_at', 'is', null)
-        .where('failing_since', 'is not', null)
+        .where((eb) => eb.or([eb('failing_since', 'is not', null), eb('last_failure_at', '>', sql<Date>`now() - interval '1 day'`)]))
         .execute();
       const disabled: string[] = [];
       for (const sub of subs) {
         const policy = PROFILES[sub.provider as ProviderName].disable;
-        const failingHours = (Date.now() - new Date(sub.failing_since!).getTime()) / 3_600_000;
-        let reason: string | null = null;
-        if (policy.kind === 'no_success' && failingHours >= policy.windowHours) {
-          reason = `no successful delivery for ${Math.round(policy.windowHours / 24)} days`;
-        } else if (policy.kind === 'failure_rate' && failingHours >= policy.windowHours) {
-          const stats = await db
-            .selectFrom('webhook_attempts as a')
-            .innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
-            .select(({ fn }) => [fn.countAll<string>().as('total'), fn.sum<string>(sql`case when a.succeeded then 0 else 1 end`).as('failed')])
-            .where('d.subscription_id', '=', sub.id)
-            .where('a.started_at', '>', sql<Date>`now() - make_interval(hours => ${policy.windowHours})`)
-            .executeTakeFirstOrThrow();
-          const total = Number(stats.total);
-          if (total > 0 && Number(stats.failed) / total > policy.threshold) {
-            reason = `over ${Math.round(policy.threshold * 100)} % of deliveries failed for ${policy.windowHours} h`;
-          }
+        if (policy.kind === 'failure_rate') {
+          await watchIfFailing(sub.id, policy);
+          continue;
         }
-        if (!reason) continue;
-        const res = await db
-          .updateTable('webhook_subscriptions')
-          .set({ is_active: false, disabled_at: sql`now()`, disabled_reason: reason, updated_at: sql`now()` })
-          .where('id', '=', sub.id)
-          .where('is_active', '=', true)
-          .executeTakeFirst();
-        if (Number(res.numUpdatedRows) === 0) continue;
-        await stopSubscriptionDeliveries(db, temporal, sub.id);
-        disabled.push(sub.id);
+        if (!sub.failing_since || Date.now() - new Date(sub.failing_since).getTime() < policy.windowHours * 3_600_000) continue;
+        if (await switchOff(sub.id, `no successful delivery for ${Math.round(policy.windowHours / 24)} days`)) disabled.push(sub.id);
       }
       if (disabled.length) logger.warn({ subscriptions: disabled }, 'subscriptions switched off');
       return disabled;
+    },
+
+    async beginFailureWatch() {
+      const { rows } = await sql<{ now: Date }>`select now()`.execute(db);
+      return rows[0]!.now.toISOString();
+    },
+
+    async judgeFailureWatch(input) {
+      const { tries, failed } = await failureCounts(input.subscriptionId, new Date(input.since));
+      const over = tries > 0 && failed / tries > input.threshold;
+      const disabled = over && (await switchOff(input.subscriptionId, `over ${Math.round(input.threshold * 100)} % of deliveries failed for ${input.windowHours} h`));
+      if (disabled) logger.warn({ subscription_id: input.subscriptionId, tries, failed }, 'subscription switched off for its failure rate');
+      return { disabled, tries, failed };
     },
 
     async purgeExpiredRecords() {

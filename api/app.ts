@@ -17,6 +17,8 @@ import { driverRoutes } from './routes/drivers';
 import { eventRoutes } from './routes/events';
 import { importRoutes } from './routes/imports';
 import { publicRoutes } from './routes/public';
+import { routeRoutes } from './routes/routes';
+import { zippexWebhookRoutes } from './routes/zippex-webhooks';
 import { stopRoutes } from './routes/stops';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { PARTNER_BASE, partnerApi } from './partner/app';
@@ -56,8 +58,10 @@ export function createApp(ctx: ApiContext): express.Express {
   v1.use(importRoutes(ctx));
   v1.use(stopRoutes(ctx));
   v1.use(driverRoutes(ctx));
+  v1.use(routeRoutes(ctx));
   v1.use(subscriptionRoutes(ctx));
   v1.use(deliveryRoutes(ctx));
+  v1.use(zippexWebhookRoutes(ctx));
   v1.use(eventRoutes(ctx));
   app.use('/v1', v1);
 

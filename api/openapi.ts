@@ -8,6 +8,7 @@ import { buildOpenApiDocument, type Operation } from './openapi-document';
 import type { Scope } from '../common/auth/scopes';
 import { API_VERSION } from '../common/changelog';
 import { driverCreateSchema, driverListQuerySchema, driverLiveSchema, driverLocationSchema, driverResourceSchema } from '../common/schemas/drivers';
+import { routeCreateSchema, routeListQuerySchema, routePatchSchema, routeResourceSchema } from '../common/schemas/routes';
 import { ACTION_SCHEMAS, stopCreateSchema, stopListQuerySchema, stopPatchSchema, stopResourceSchema } from '../common/schemas/stops';
 import {
   DELIVERY_STATUSES,
@@ -16,6 +17,8 @@ import {
   subscriptionCreateSchema,
   subscriptionPatchSchema,
   subscriptionResourceSchema,
+  zippexWebhookCreateSchema,
+  zippexWebhookSchema,
 } from '../common/schemas/webhooks';
 import { actionPath, TRANSITION_ACTIONS } from '../common/stops/lifecycle';
 
@@ -115,16 +118,27 @@ export const OPERATIONS: Operation<Scope>[] = [
   op({ method: 'post', path: '/v1/drivers/:id/location', tag: 'Drivers', summary: 'Report a position', scope: 'drivers:write', body: driverLocationSchema, status: 200, response: driverResourceSchema }),
   op({ method: 'get', path: '/v1/drivers/:id/live', tag: 'Drivers', summary: 'Live position, current stop and ETA', scope: 'drivers:read', status: 200, response: driverLiveSchema }),
 
+  op({ method: 'post', path: '/v1/routes', tag: 'Routes', summary: "A driver's ordered run of stops (route.created)", scope: 'stops:write', body: routeCreateSchema, status: 201, response: routeResourceSchema }),
+  op({ method: 'get', path: '/v1/routes', tag: 'Routes', summary: 'List routes', scope: 'stops:read', query: routeListQuerySchema, status: 200, response: pageOf(routeResourceSchema) }),
+  op({ method: 'get', path: '/v1/routes/:id', tag: 'Routes', summary: 'A route with its stops in order', scope: 'stops:read', status: 200, response: routeResourceSchema }),
+  op({ method: 'patch', path: '/v1/routes/:id', tag: 'Routes', summary: 'Rename, or reorder (stop_ids: the same stops in the new order)', scope: 'stops:write', body: routePatchSchema, status: 200, response: routeResourceSchema }),
+  op({ method: 'post', path: '/v1/routes/:id/dispatch', tag: 'Routes', summary: 'Give every stop to the driver (409 naming the stops that cannot be)', scope: 'stops:write', status: 200, response: routeResourceSchema }),
+  op({ method: 'post', path: '/v1/routes/:id/start', tag: 'Routes', summary: 'The driver starts the route (route.started)', scope: 'stops:write', status: 200, response: routeResourceSchema }),
+  op({ method: 'delete', path: '/v1/routes/:id', tag: 'Routes', summary: 'Delete a route (its stops keep their driver)', scope: 'stops:write', status: 200, response: routeResourceSchema }),
+
   op({ method: 'post', path: '/v1/webhooks/subscriptions', tag: 'Webhooks', summary: 'Subscribe (the secret is shown once)', scope: 'webhooks:manage', body: subscriptionCreateSchema, status: 201, response: subscriptionResourceSchema.extend({ secret: z.string() }) }),
   op({ method: 'get', path: '/v1/webhooks/subscriptions', tag: 'Webhooks', summary: 'List subscriptions', scope: 'webhooks:manage', status: 200, response: z.object({ items: z.array(subscriptionResourceSchema), total: z.number().int() }) }),
   op({ method: 'get', path: '/v1/webhooks/subscriptions/:id', tag: 'Webhooks', summary: 'Get a subscription', scope: 'webhooks:manage', status: 200, response: subscriptionResourceSchema }),
   op({ method: 'patch', path: '/v1/webhooks/subscriptions/:id', tag: 'Webhooks', summary: 'Change, disable or re-enable a subscription', scope: 'webhooks:manage', body: subscriptionPatchSchema, status: 200, response: subscriptionResourceSchema }),
   op({ method: 'delete', path: '/v1/webhooks/subscriptions/:id', tag: 'Webhooks', summary: 'Delete a subscription (cancels pending deliveries)', scope: 'webhooks:manage', status: 200, response: z.object({ id: z.string(), deleted: z.boolean(), cancelled_deliveries: z.number().int() }) }),
-  op({ method: 'post', path: '/v1/webhooks/subscriptions/:id/rotate-secret', tag: 'Webhooks', summary: 'New secret; the old one signs too for 24 h', scope: 'webhooks:manage', status: 200, response: z.object({ secret: z.string(), rotated_at: isoString, previous_secret_expires_at: isoString }) }),
+  op({ method: 'post', path: '/v1/webhooks/subscriptions/:id/rotate-secret', tag: 'Webhooks', summary: 'New secret; where the dialect carries two signatures (standard, zippex, naveera) the old one signs too for 24 h, elsewhere previous_secret_expires_at is null', scope: 'webhooks:manage', status: 200, response: z.object({ secret: z.string(), rotated_at: isoString, previous_secret_expires_at: isoString.nullable() }) }),
   op({ method: 'post', path: '/v1/webhooks/subscriptions/:id/test', tag: 'Webhooks', summary: "Send the dialect's test event now", scope: 'webhooks:manage', status: 202, response: z.object({ event_id: z.string(), delivery_id: z.string().nullable(), status: z.string() }) }),
   op({ method: 'get', path: '/v1/webhooks/deliveries', tag: 'Webhooks', summary: 'List deliveries', scope: 'webhooks:manage', query: deliveryListQuerySchema, status: 200, response: z.object({ items: z.array(deliverySchema), total: z.number().int(), page: z.number().int(), page_size: z.number().int(), has_more: z.boolean() }) }),
   op({ method: 'get', path: '/v1/webhooks/deliveries/:id', tag: 'Webhooks', summary: 'A delivery with every try', scope: 'webhooks:manage', status: 200, response: deliverySchema.extend({ attempts: z.array(attemptSchema) }) }),
   op({ method: 'post', path: '/v1/webhooks/deliveries/:id/retry', tag: 'Webhooks', summary: 'Retry a failed delivery', scope: 'webhooks:manage', status: 202, response: z.object({ delivery_id: z.string(), event_id: z.string(), status: z.string(), next_retry_at: isoString, message: z.string() }) }),
+  op({ method: 'post', path: '/v1/webhooks', tag: 'Zippex webhooks', summary: "Register a webhook, Zippex's way (a zippex subscription; the secret is shown once)", scope: 'webhooks:manage', body: zippexWebhookCreateSchema, status: 201, response: zippexWebhookSchema.extend({ secret: z.string() }) }),
+  op({ method: 'get', path: '/v1/webhooks', tag: 'Zippex webhooks', summary: "The tenant's zippex webhooks", scope: 'webhooks:manage', status: 200, response: z.object({ data: z.array(zippexWebhookSchema) }) }),
+  op({ method: 'delete', path: '/v1/webhooks/:id', tag: 'Zippex webhooks', summary: 'Delete a zippex webhook (wh_… id)', scope: 'webhooks:manage', status: 200, response: z.object({ id: z.string(), deleted: z.boolean() }) }),
   op({ method: 'get', path: '/v1/webhooks/events', tag: 'Events', summary: 'Poll events (Naveera path)', scope: 'webhooks:manage', query: eventsQuerySchema, status: 200, response: eventsPageSchema }),
   op({ method: 'get', path: '/v1/events', tag: 'Events', summary: 'Poll events in commit order', scope: 'events:read', query: eventsQuerySchema, status: 200, response: eventsPageSchema }),
 ];

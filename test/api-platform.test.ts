@@ -29,7 +29,9 @@ beforeAll(async () => {
   await createStop(hub, owner.key);
   const deliveries = await eventually(async () => (await hub.call('GET', '/v1/webhooks/deliveries', { key: owner.key })).body.items, (items: any[]) => items.length > 0);
   const imp = (await hub.call('POST', '/v1/stops/bulk', { key: owner.key, body: [stopBody()] })).body;
-  ids = { stops: stop.id, drivers: driver.id, subscriptions: sub.id, deliveries: deliveries[0].id, imports: imp.import_id };
+  const route = (await hub.call('POST', '/v1/routes', { key: owner.key, body: { driver_id: driver.id, stop_ids: [stop.id] } })).body;
+  const zippex = (await hub.call('POST', '/v1/webhooks', { key: owner.key, body: { url: `${receiver.url}/platform-zippex`, events: ['delivery.created'] } })).body;
+  ids = { stops: stop.id, drivers: driver.id, subscriptions: sub.id, deliveries: deliveries[0].id, imports: imp.import_id, routes: route.id, webhooks: zippex.id };
 });
 afterAll(async () => {
   await hub.stop();
@@ -38,7 +40,7 @@ afterAll(async () => {
 
 /** A real path for an operation: `:id` filled with this tenant's resource of that kind. */
 function realPath(path: string): string {
-  return path.replace(/\/(stops|drivers|subscriptions|deliveries|imports)\/:id/, (_m, kind: string) => `/${kind}/${ids[kind]}`);
+  return path.replace(/\/(stops|drivers|subscriptions|deliveries|imports|routes|webhooks)\/:id/, (_m, kind: string) => `/${kind}/${ids[kind]}`);
 }
 
 const v1Operations = OPERATIONS.filter((o) => o.path.startsWith('/v1/') && o.scope !== null);

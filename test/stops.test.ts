@@ -266,7 +266,7 @@ describe('lifecycle', () => {
     const cancelled = await hub.call('POST', `/v1/stops/${assigned.id}/cancel`, { key: t.key, body: { reason: 'duplicate order' } });
     expect(cancelled.body).toMatchObject({ status: 'cancelled', cancellation: { reason: 'duplicate order' } });
     const events = await hub.db.selectFrom('events').select('type').where('subject_id', '=', assigned.id).orderBy('sequence').execute();
-    expect(events.map((e) => e.type)).toEqual(['stop.created', 'stop.assigned', 'stop.updated', 'stop.cancelled']);
+    expect(events.map((e) => e.type)).toEqual(['stop.created', 'stop.assigned', 'stop.unassigned', 'stop.cancelled']);
   });
 
   const ACTIONS: Record<string, { path: string; body?: unknown }> = {

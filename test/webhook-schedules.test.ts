@@ -23,7 +23,9 @@ import { ensureTools } from '../dev/tools';
 import { installTemporalRuntime } from '../worker/runtime';
 import { type QueueWork, startQueueWork } from '../worker/worker';
 import { eventually } from './support/fixtures';
-import { failTimes, Receiver } from './support/receiver';
+import { failTimes, ok, Receiver } from './support/receiver';
+import { subscriptionWatchWorkflowId } from '../common/temporal/subscription-watch';
+import { subscriptionHealthWorkflow } from '../workflows/housekeeping';
 
 let env: TestWorkflowEnvironment;
 let database: DbHandle;
@@ -201,3 +203,51 @@ test('a slow sibling does not move another subscription\'s waits', async () => {
   expectWaits(slow!.timers, PROFILES.zippex.retryDelaysSeconds);
   expect([slow!.tries, fast!.tries]).toEqual([4, 4]);
 }, 120_000);
+
+test('zippex: over 90 % failures across 24 h switches a subscription off even with occasional successes; one that recovers stays on', async () => {
+  const { db } = database;
+  const tenantId = `ten_${ulid()}`;
+  await db.insertInto('tenants').values({ id: tenantId, name: 'watch' }).execute();
+  // Mostly down: every 25th request succeeds. Recovering: its first 10 fail, then all succeed.
+  receiver.on('/zx-mostly-down', (r, nth, res) => (nth % 25 === 0 ? ok(r, nth, res) : res.writeHead(500).end('down')));
+  receiver.on('/zx-recovering', failTimes(10));
+  const subIds: Record<string, string> = {};
+  for (const path of ['/zx-mostly-down', '/zx-recovering']) {
+    subIds[path] = `whsub_${ulid()}`;
+    await db
+      .insertInto('webhook_subscriptions')
+      .values({ id: subIds[path]!, tenant_id: tenantId, provider: 'zippex', url: `${receiver.url}${path}`, events: [], secret_enc: new SecretBox(config.secretKey).seal('whsec_x') })
+      .execute();
+  }
+  const events = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      await appendEvents(db, tenantId, [
+        { id: `evt_${ulid()}`, type: 'stop.created', subjectType: 'stop', subjectId: 'stop_W', sequence: 1, payload: { id: 'stop_W', status: 'pending', address: 'a', external_ref: null, customer_name: null, driver_id: null, time_window: null, created_at: new Date().toISOString() } },
+      ]);
+    }
+  };
+  const triesOf = (subId: string) =>
+    db.selectFrom('webhook_attempts as a').innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id').select(['a.succeeded']).where('d.subscription_id', '=', subId).execute();
+
+  await events(10);
+  for (const id of Object.values(subIds)) await eventually(() => triesOf(id), (t) => t.length >= 10);
+  // Both are at 100 % failures: each goes on watch, and neither is switched off yet.
+  expect(await temporal.workflow.execute(subscriptionHealthWorkflow, { taskQueue: config.taskQueue, workflowId: `health-${ulid()}` })).toEqual([]);
+  const watches = Object.fromEntries(Object.entries(subIds).map(([path, id]) => [path, temporal.workflow.getHandle(subscriptionWatchWorkflowId(id))]));
+  for (const w of Object.values(watches)) expect((await w.describe()).status.name).toBe('RUNNING');
+
+  await events(30);
+  for (const id of Object.values(subIds)) await eventually(() => triesOf(id), (t) => t.length >= 40);
+  // A day passes (the failed deliveries' own retries fire on the way).
+  await env.sleep(24 * 3600_000 + 60_000);
+  const down = await watches['/zx-mostly-down']!.result();
+  const recovering = await watches['/zx-recovering']!.result();
+
+  expect(down.disabled).toBe(true);
+  expect(down.tries - down.failed).toBeGreaterThan(0); // there were successes
+  expect(down.failed / down.tries).toBeGreaterThan(0.9);
+  expect(recovering).toMatchObject({ disabled: false, failed: 0 });
+  const rows = await db.selectFrom('webhook_subscriptions').select(['id', 'is_active', 'disabled_reason']).where('tenant_id', '=', tenantId).execute();
+  expect(rows.find((r) => r.id === subIds['/zx-mostly-down'])).toMatchObject({ is_active: false, disabled_reason: 'over 90 % of deliveries failed for 24 h' });
+  expect(rows.find((r) => r.id === subIds['/zx-recovering'])).toMatchObject({ is_active: true, disabled_reason: null });
+}, 180_000);

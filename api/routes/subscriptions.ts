@@ -81,7 +81,7 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
     const sub = await loadSubscription(req);
     parseBody(z.strictObject({}), req);
     const rotated = await rotateSubscriptionSecret(db, box, sub);
-    res.json({ secret: rotated.secret, rotated_at: rotated.rotatedAt.toISOString(), previous_secret_expires_at: rotated.previousExpiresAt.toISOString() });
+    res.json({ secret: rotated.secret, rotated_at: rotated.rotatedAt.toISOString(), previous_secret_expires_at: rotated.previousExpiresAt?.toISOString() ?? null });
   });
 
   router.post('/webhooks/subscriptions/:id/test', async (req, res) => {

@@ -49,6 +49,28 @@ export const subscriptionPatchSchema = z
   .refine((p) => Object.keys(p).length > 0, { message: 'give at least one field to change' });
 
 export const subscriptionIdSchema = idParam('whsub');
+
+/**
+ * Zippex's own registration calls (`POST/GET/DELETE /v1/webhooks`): zippex-dialect subscriptions,
+ * `events` required (`["*"]` for all), known by `wh_…` ids that are the same subscriptions'
+ * `whsub_…` ids under another prefix.
+ */
+export const zippexWebhookCreateSchema = z
+  .strictObject({
+    url: plainString().min(1).max(2083),
+    events: eventsFilter.min(1, 'name at least one event, or ["*"] for all'),
+    description: text(1000).nullish(),
+  })
+  .superRefine((v, ctx) => checkEventNames('zippex', v.events, ctx));
+export const zippexWebhookIdSchema = idParam('wh');
+export const zippexWebhookSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  description: z.string().nullable(),
+  active: z.boolean(),
+  created_at: z.string(),
+});
 export const deliveryIdSchema = idParam('dlv');
 
 export const subscriptionResourceSchema = z.object({

@@ -6,7 +6,10 @@
 export interface HousekeepingActivities {
   /** Finishes what a crash or an outage left undone: lifecycle starts, hand-offs to retry workflows. */
   sweepOutbox(input: { limit: number }): Promise<number>;
-  /** Switches off subscriptions per their dialect's rule; returns the ids switched off. */
+  /**
+   * Switches off subscriptions that failed without a success for their dialect's window, and
+   * puts on watch those whose dialect judges a failure rate; returns the ids switched off.
+   */
   checkSubscriptionHealth(): Promise<string[]>;
   /** Deletes up to `limit` events past their retention (with their deliveries and tries). */
   purgeExpiredEvents(input: { limit: number }): Promise<number>;

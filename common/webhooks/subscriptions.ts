@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db } from '../db/connect';
 import type { Database, SubscriptionRow } from '../db/schema';
-import type { ProviderName } from './profiles';
+import { PROFILES, type ProviderName } from './profiles';
 import { generateSecret, type SecretBox } from './secrets';
 import { stopSubscriptionDeliveries } from './subscription-stop';
 
@@ -127,19 +127,25 @@ export async function deleteSubscription(db: Db, temporal: Client, sub: Subscrip
   return stopSubscriptionDeliveries(db, temporal, sub.id);
 }
 
-export async function rotateSubscriptionSecret(db: Db, box: SecretBox, sub: SubscriptionRow): Promise<{ secret: string; rotatedAt: Date; previousExpiresAt: Date }> {
+/**
+ * A new secret. Where the dialect's header can carry two signatures the old secret signs too
+ * for 24 h; where it holds one (courrex, kourier, easyroutes) the new one is used at once, and
+ * the answer says so with `previousExpiresAt: null` rather than promise an overlap.
+ */
+export async function rotateSubscriptionSecret(db: Db, box: SecretBox, sub: SubscriptionRow): Promise<{ secret: string; rotatedAt: Date; previousExpiresAt: Date | null }> {
   const secret = generateSecret(sub.provider as ProviderName);
+  const overlap = PROFILES[sub.provider as ProviderName].multipleSignatures;
   const row = await db
     .updateTable('webhook_subscriptions')
     .set({
       secret_enc: box.seal(secret),
-      previous_secret_enc: sub.secret_enc,
-      previous_secret_expires_at: sql`now() + make_interval(hours => ${ROTATION_OVERLAP_HOURS})`,
+      previous_secret_enc: overlap ? sub.secret_enc : null,
+      previous_secret_expires_at: overlap ? sql`now() + make_interval(hours => ${ROTATION_OVERLAP_HOURS})` : null,
       secret_rotated_at: sql`now()`,
       updated_at: sql`now()`,
     })
     .where('id', '=', sub.id)
     .returning(['secret_rotated_at', 'previous_secret_expires_at'])
     .executeTakeFirstOrThrow();
-  return { secret, rotatedAt: new Date(row.secret_rotated_at!), previousExpiresAt: new Date(row.previous_secret_expires_at!) };
+  return { secret, rotatedAt: new Date(row.secret_rotated_at!), previousExpiresAt: row.previous_secret_expires_at ? new Date(row.previous_secret_expires_at) : null };
 }
