@@ -9,6 +9,7 @@ import { OPERATIONS } from './openapi';
 import { RouteTable } from './route-table';
 import { rateLimit, RateLimits } from './middleware/rate-limit';
 import { requestChecks } from './middleware/request-checks';
+import { httpMetrics } from './middleware/http-metrics';
 import { requestId } from './middleware/request-id';
 import { accountRoutes } from './routes/account';
 import { docsRoutes } from './routes/docs';
@@ -16,6 +17,7 @@ import { deliveryRoutes } from './routes/deliveries';
 import { driverRoutes } from './routes/drivers';
 import { eventRoutes } from './routes/events';
 import { importRoutes } from './routes/imports';
+import { probeRoutes } from './routes/probes';
 import { publicRoutes } from './routes/public';
 import { routeRoutes } from './routes/routes';
 import { zippexWebhookRoutes } from './routes/zippex-webhooks';
@@ -30,6 +32,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.set('query parser', 'simple');
 
   app.use(requestId);
+  app.use(httpMetrics);
   app.use(
     pinoHttp({
       logger: ctx.logger,
@@ -47,6 +50,7 @@ export function createApp(ctx: ApiContext): express.Express {
   // Wrong methods on known paths (405, OPTIONS 204) are answered before anything else.
   app.use(guards.methodGuard);
   app.use(publicRoutes(ctx));
+  app.use(probeRoutes(ctx));
   app.use(docsRoutes());
   // Brokers' API: its own auth, limits and error shapes.
   app.use(PARTNER_BASE, partnerApi(ctx));

@@ -93,6 +93,9 @@ const op = (o: Operation<Scope>): Operation<Scope> => o;
 
 export const OPERATIONS: Operation<Scope>[] = [
   op({ method: 'get', path: '/health', tag: 'Public', summary: 'Postgres and Temporal reachability with latency', scope: null, status: 200, response: healthSchema }),
+  op({ method: 'get', path: '/livez', tag: 'Operations', summary: 'The process answers', scope: null, status: 200, response: z.object({ status: z.literal('ok') }) }),
+  op({ method: 'get', path: '/readyz', tag: 'Operations', summary: 'Ready to serve (Postgres and Temporal reachable, not draining); 503 otherwise', scope: null, status: 200, response: z.object({ status: z.string(), checks: healthSchema.shape.checks }) }),
+  op({ method: 'get', path: '/metrics', tag: 'Operations', summary: 'Prometheus metrics (text format); Bearer HUB_METRICS_TOKEN when one is set', scope: null, status: 200 }),
   op({ method: 'get', path: '/time', tag: 'Public', summary: 'Server time', scope: null, status: 200, response: z.object({ now: isoString, unix: z.number().int(), unix_ms: z.number().int() }) }),
   op({ method: 'get', path: '/changelog', tag: 'Public', summary: 'API versions', scope: null, status: 200 }),
   op({ method: 'get', path: '/v1/openapi.json', tag: 'Public', summary: 'This document', scope: null, status: 200 }),

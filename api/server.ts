@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { preloadGeocoder } from '../common/geocoding/at-write';
 import { createApp } from './app';
+import { DRAINING } from './routes/probes';
 import type { ApiContext } from './context';
 
 export interface RunningApi {
@@ -37,8 +38,11 @@ export async function startApi(ctx: ApiContext, port: number, host = '0.0.0.0'):
   return {
     server,
     url: `http://${shownHost}:${bound}`,
+    // Draining: /readyz turns 503 so balancers stop sending, requests in flight finish, idle
+    // keep-alive connections close, and new ones are refused.
     close: () =>
       new Promise<void>((resolve) => {
+        app.locals[DRAINING] = true;
         server.close(() => resolve());
         server.closeIdleConnections();
       }),

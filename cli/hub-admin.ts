@@ -20,7 +20,7 @@ import { SCOPES, scopeSchema, type Scope } from '../common/auth/scopes';
 import { loadConfig } from '../common/config';
 import { connectDatabase } from '../common/db/connect';
 import { migrateToLatest } from '../common/db/migrate';
-import { resolveEndpoints } from '../common/runtime';
+import { resolveDatabaseUrl } from '../common/runtime';
 import type { Db } from '../common/db/connect';
 import { createPartner, createPartnerKey, linkPartner, listPartnerKeys, revokePartnerKey } from '../common/partners/partners';
 import { PARTNER_SCOPES, PARTNER_TIERS, type PartnerScope, partnerScopeSchema, partnerTierSchema } from '../common/partners/scopes';
@@ -91,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
   const command = positionals[0];
   if (!command) throw new UsageError('no command given');
   const config = loadConfig();
-  const database = connectDatabase(resolveEndpoints(config).databaseUrl);
+  const database = connectDatabase(resolveDatabaseUrl(config));
   const { db } = database;
   const print = (human: string, data: unknown): void => console.log(values.json ? JSON.stringify(data) : human);
   try {

@@ -32,6 +32,11 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TLS: flag,
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** mTLS to a self-hosted cluster: PEM files of the client certificate and key, the CA, and the server name to expect. */
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   HUB_TASK_QUEUE: z.string().min(1).default('dispatch-hub'),
   HUB_DATA_DIR: z.string().min(1).default('.data'),
   HUB_DEV_API_KEY: z.string().optional(),
@@ -64,6 +69,10 @@ const envSchema = z.object({
   HUB_SUBSCRIPTION_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(16),
   /** A Nominatim-compatible search URL; unset = the offline gazetteer. */
   HUB_GEOCODER_URL: z.string().url().optional(),
+  /** The worker's metrics, liveness and readiness port (0: none); the SDK's own metrics bind one above it, on loopback. */
+  HUB_METRICS_PORT: z.coerce.number().int().min(0).max(65534).default(9464),
+  /** When set, `/metrics` answers only requests bearing it (`Authorization: Bearer …`). */
+  HUB_METRICS_TOKEN: z.string().min(16).optional(),
   /** Encrypts webhook secrets at rest; the dev stack uses a fixed development key. */
   HUB_SECRET_KEY: z.string().min(32).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -86,6 +95,8 @@ export interface HubConfig {
     namespace: string;
     tls: boolean;
     apiKey?: string;
+    /** Paths of PEM files, for mTLS (any of them turns TLS on). */
+    mtls?: { cert?: string; key?: string; ca?: string; serverName?: string };
   };
   taskQueue: string;
   dataDir: string;
@@ -100,6 +111,7 @@ export interface HubConfig {
   maxSubscriptionsPerTenant: number;
   deliveryQueue: QueueLimits;
   lifecycleStarts: { perSecond: number; minAgeMs: number };
+  metrics: { port: number; token?: string };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -110,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     throw new Error(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  if (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) throw new Error('invalid configuration: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -120,6 +133,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
       namespace: e.TEMPORAL_NAMESPACE,
       tls: e.TEMPORAL_TLS,
       apiKey: e.TEMPORAL_API_KEY,
+      mtls:
+        e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_KEY || e.TEMPORAL_TLS_CA || e.TEMPORAL_TLS_SERVER_NAME
+          ? { cert: e.TEMPORAL_TLS_CERT, key: e.TEMPORAL_TLS_KEY, ca: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME }
+          : undefined,
     },
     taskQueue: e.HUB_TASK_QUEUE,
     dataDir: path.resolve(e.HUB_DATA_DIR),
@@ -133,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     maxSubscriptionsPerTenant: e.HUB_MAX_SUBSCRIPTIONS,
     lifecycleStarts: { perSecond: e.HUB_LIFECYCLE_STARTS_PER_SECOND, minAgeMs: e.HUB_LIFECYCLE_START_DELAY_MS },
     deliveryQueue: { maxInFlight: e.HUB_DELIVERY_CONCURRENCY, perSubscription: e.HUB_SUBSCRIPTION_CONCURRENCY, batch: 200, pollMs: 1_000 },
+    metrics: { port: e.HUB_METRICS_PORT, token: e.HUB_METRICS_TOKEN },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -10,7 +10,7 @@ import type { HubConfig } from './config';
 import { connectDatabase, type DbHandle } from './db/connect';
 import { migrateToLatest } from './db/migrate';
 import type { Logger } from './logger';
-import { connectClient, registerSearchAttributes } from './temporal/connection';
+import { checkServerVersion, connectClient, registerSearchAttributes, waitForNamespace } from './temporal/connection';
 
 export interface Endpoints {
   databaseUrl: string;
@@ -21,6 +21,15 @@ export const stackFilePath = (dataDir: string): string => path.join(dataDir, 'st
 
 export function writeStackFile(dataDir: string, endpoints: Endpoints & Record<string, unknown>): void {
   writeFileSync(stackFilePath(dataDir), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** Only the database (what `hub-admin` needs): DATABASE_URL, or the running dev stack's. */
+export function resolveDatabaseUrl(config: HubConfig): string {
+  if (config.databaseUrl) return config.databaseUrl;
+  const file = stackFilePath(config.dataDir);
+  const stack = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<Endpoints>) : {};
+  if (!stack.databaseUrl) throw new Error('no Postgres to connect to: set DATABASE_URL, or start the embedded stack with `npm run dev`');
+  return stack.databaseUrl;
 }
 
 export function resolveEndpoints(config: HubConfig): Endpoints {
@@ -50,12 +59,10 @@ export async function openServices(config: HubConfig, endpoints: Endpoints, logg
   const database = connectDatabase(endpoints.databaseUrl, { poolSize: config.databasePoolSize, logger });
   const applied = await migrateToLatest(database.db);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
-  const temporal = await connectClient({
-    address: endpoints.temporalAddress,
-    namespace: config.temporal.namespace,
-    tls: config.temporal.tls,
-    apiKey: config.temporal.apiKey,
-  });
+  const temporal = await connectClient({ address: endpoints.temporalAddress, ...config.temporal });
+  const version = await checkServerVersion(temporal);
+  await waitForNamespace(temporal, (message) => logger.warn({ temporal: endpoints.temporalAddress }, message));
+  logger.info({ temporal: endpoints.temporalAddress, server_version: version || 'unknown', namespace: config.temporal.namespace }, 'temporal connected');
   const registered = await registerSearchAttributes(temporal);
   if (registered.length) logger.info({ search_attributes: registered }, 'search attributes registered');
   return {

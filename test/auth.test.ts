@@ -37,8 +37,10 @@ test('keys are stored only as hashes', async () => {
 describe('the hub-admin command line', () => {
   const tsx = path.resolve(__dirname, '..', 'node_modules', '.bin', 'tsx');
   const cli = path.resolve(__dirname, '..', 'cli', 'hub-admin.ts');
+  // DATABASE_URL is all it needs, as the README says: no TEMPORAL_ADDRESS (and no dev stack file).
+  const { TEMPORAL_ADDRESS: _temporal, ...env } = process.env;
   const run = (...args: string[]) => {
-    const out = spawnSync(tsx, [cli, ...args, '--json'], { encoding: 'utf8', env: process.env });
+    const out = spawnSync(tsx, [cli, ...args, '--json'], { encoding: 'utf8', env: { ...env, HUB_DATA_DIR: '/nonexistent-hub-data' } });
     return { code: out.status, json: out.stdout.trim() ? JSON.parse(out.stdout.trim().split('\n').pop()!) : undefined, stderr: out.stderr };
   };
 

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { ENV_KEYS } from '../common/config';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../common/temporal/search-attributes';
 import { NODE_FLAGS, PROCESS_ENV } from '../common/process-settings';
 
 const root = path.resolve(__dirname, '..');
@@ -13,7 +14,37 @@ const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'
 const services = compose.services as Record<string, any>;
 
 test('has the production services', () => {
-  expect(Object.keys(services).sort()).toEqual(['api', 'postgres', 'temporal', 'temporal-ui', 'worker']);
+  expect(Object.keys(services).sort()).toEqual(['api', 'grafana', 'postgres', 'prometheus', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker']);
+});
+
+test('Temporal is the server image, its schemas and namespace set up by one-shot admin-tools jobs (auto-setup is no longer built)', () => {
+  expect(services.temporal.image).toMatch(/^temporalio\/server:/);
+  expect(JSON.stringify(compose)).not.toContain('auto-setup');
+  const schema = services['temporal-schema'].command.join(' ');
+  for (const db of ['temporal', 'temporal_visibility']) expect(schema).toContain(db);
+  expect(schema).toContain('temporal-sql-tool');
+  expect(services.temporal.depends_on['temporal-schema'].condition).toBe('service_completed_successfully');
+  const setup = services['temporal-setup'].command.join(' ');
+  expect(setup).toContain('namespace create --namespace default');
+  // Every search attribute the hub uses is registered, with its type.
+  for (const flag of SEARCH_ATTRIBUTE_FLAGS) {
+    const [name, type] = flag.split('=');
+    expect(setup).toContain(`--name ${name} --type ${type}`);
+  }
+  for (const name of ['api', 'worker']) {
+    expect(services[name].depends_on['temporal-setup'].condition).toBe('service_completed_successfully');
+    expect(services[name].restart).toBe('unless-stopped');
+    expect(services[name].healthcheck.test.join(' ')).toContain('/readyz');
+  }
+});
+
+test('Prometheus scrapes every api and worker replica on their metrics ports; Grafana is provisioned with the dashboard', () => {
+  const prom = parse(readFileSync(path.join(root, 'ops/prometheus/prometheus.yml'), 'utf8'));
+  const targets = Object.fromEntries(prom.scrape_configs.map((c: any) => [c.dns_sd_configs[0].names[0], c.dns_sd_configs[0].port]));
+  expect(targets).toEqual({ api: Number(services.api.environment.PORT), worker: Number(services.worker.environment.HUB_METRICS_PORT) });
+  expect(services.prometheus.volumes).toContain('./ops/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+  expect(services.grafana.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/^\.\/ops\/grafana\/dashboards:/), expect.stringMatching(/^\.\/ops\/grafana\/provisioning:/)]));
+  expect(existsSync(path.join(root, 'ops/grafana/dashboards/dispatch-hub.json'))).toBe(true);
 });
 
 test('api and worker are built from the repo Dockerfile and run the production entry points', () => {
@@ -54,10 +85,12 @@ test('database wiring matches the postgres service', () => {
     expect(url.pathname).toBe(`/${pg.POSTGRES_DB}`);
     expect(services[name].depends_on.postgres.condition).toBe('service_healthy');
   }
-  expect(services.temporal.environment.POSTGRES_SEEDS).toBe('postgres');
-  expect(services.temporal.environment.POSTGRES_USER).toBe(pg.POSTGRES_USER);
-  expect(services.temporal.environment.POSTGRES_PWD).toBe(pg.POSTGRES_PASSWORD);
-  expect(String(services.temporal.environment.DB)).toMatch(/^postgres/);
+  for (const name of ['temporal', 'temporal-schema']) {
+    expect(services[name].environment.POSTGRES_SEEDS).toBe('postgres');
+    expect(services[name].environment.POSTGRES_USER).toBe(pg.POSTGRES_USER);
+    expect(services[name].environment.POSTGRES_PWD).toBe(pg.POSTGRES_PASSWORD);
+    expect(String(services[name].environment.DB)).toMatch(/^postgres/);
+  }
 });
 
 test('temporal wiring: api, worker and UI point at the temporal service on its port', () => {

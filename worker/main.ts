@@ -3,6 +3,7 @@ import { loadConfig } from '../common/config';
 import { installTemporalRuntime } from './runtime';
 import { createLogger } from '../common/logger';
 import { openServices, resolveEndpoints } from '../common/runtime';
+import { sdkMetricsAddress, startMetricsServer } from './metrics-server';
 import { ensureSchedules } from './schedules';
 import { connectWorker, createHubWorker, prebuiltBundle, startQueueWork } from './worker';
 
@@ -10,8 +11,12 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'dispatch-hub-worker');
   const endpoints = resolveEndpoints(config);
-  installTemporalRuntime(logger);
+  const sdkAddress = config.metrics.port ? sdkMetricsAddress(config.metrics.port) : undefined;
+  installTemporalRuntime(logger, { prometheusAddress: sdkAddress });
   const services = await openServices(config, endpoints, logger);
+  const probes = config.metrics.port
+    ? await startMetricsServer({ db: services.database.db, port: config.metrics.port, token: config.metrics.token, sdkAddress })
+    : undefined;
   const connection = await connectWorker(endpoints.temporalAddress, config.temporal);
   const worker = await createHubWorker({
     connection,
@@ -24,15 +29,17 @@ async function main(): Promise<void> {
   // the SDK (which installs its own handlers) drains the Temporal worker; Worker.run resolves then.
   let draining: Promise<void> | undefined;
   const drain = (): void => {
+    probes?.draining();
     draining ??= queue.stop();
   };
   process.once('SIGINT', drain);
   process.once('SIGTERM', drain);
-  logger.info({ task_queue: config.taskQueue }, 'worker running');
+  logger.info({ task_queue: config.taskQueue, metrics_port: probes?.port ?? null }, 'worker running');
   await worker.run();
   drain();
   await draining;
   await connection.close();
+  await probes?.close();
   await services.close();
   logger.info('worker stopped');
 }

@@ -12,6 +12,7 @@ import type { HubConfig } from '../common/config';
 import { preloadGeocoder } from '../common/geocoding/at-write';
 import type { Db } from '../common/db/connect';
 import type { Logger } from '../common/logger';
+import { type TemporalTarget, tlsOf } from '../common/temporal/connection';
 import { SecretBox } from '../common/webhooks/secrets';
 import { DeliveryQueueConsumer } from './delivery/queue-consumer';
 import { createSender } from './delivery/send-try';
@@ -84,6 +85,6 @@ export function startQueueWork(opts: { connection: NativeConnection; db: Db; con
   };
 }
 
-export async function connectWorker(address: string, opts: { tls?: boolean; apiKey?: string } = {}): Promise<NativeConnection> {
-  return NativeConnection.connect({ address, tls: opts.tls || undefined, apiKey: opts.apiKey });
+export async function connectWorker(address: string, opts: Pick<TemporalTarget, 'tls' | 'apiKey' | 'mtls'> = {}): Promise<NativeConnection> {
+  return NativeConnection.connect({ address, tls: tlsOf(opts), apiKey: opts.apiKey });
 }

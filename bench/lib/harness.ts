@@ -133,7 +133,7 @@ export async function startHarness(opts: { taskQueue?: string } = {}): Promise<H
       return { tenantId: t.id, key: (await createApiKey(services.database.db, { tenantId: t.id, env: 'test' })).key };
     },
     startWorker: async () => {
-      const w = spawnHubProcess('worker', 'dist/worker/main.js', { ...env, ...PROCESS_ENV, LOG_LEVEL: 'info' }, NODE_FLAGS);
+      const w = spawnHubProcess('worker', 'dist/worker/main.js', { ...env, ...PROCESS_ENV, LOG_LEVEL: 'info', HUB_METRICS_PORT: '0' }, NODE_FLAGS);
       await waitFor('worker', async () => ((w as unknown as { log: string }).log.includes('worker running')), 60_000);
       h.worker = w;
       return w;

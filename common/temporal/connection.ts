@@ -1,5 +1,9 @@
-/** Connecting to Temporal (client side) and registering the hub's search attributes. */
-import { Client, Connection } from '@temporalio/client';
+/**
+ * Connecting to Temporal (client side): TLS and mTLS, waiting for the namespace, the minimum
+ * server version, and registering the hub's search attributes.
+ */
+import { readFileSync } from 'node:fs';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import { SA } from './search-attributes';
@@ -9,16 +13,72 @@ export interface TemporalTarget {
   namespace: string;
   tls?: boolean;
   apiKey?: string;
+  /** PEM file paths for mTLS to a self-hosted cluster. */
+  mtls?: { cert?: string; key?: string; ca?: string; serverName?: string };
+}
+
+/** The TLS settings for the client and the worker's native connection alike. */
+export function tlsOf(target: Pick<TemporalTarget, 'tls' | 'mtls'>): TLSConfig | boolean | undefined {
+  const m = target.mtls;
+  if (!m) return target.tls || undefined;
+  return {
+    ...(m.cert && m.key ? { clientCertPair: { crt: readFileSync(m.cert), key: readFileSync(m.key) } } : {}),
+    ...(m.ca ? { serverRootCACertificate: readFileSync(m.ca) } : {}),
+    ...(m.serverName ? { serverNameOverride: m.serverName } : {}),
+  };
 }
 
 export async function connectClient(target: TemporalTarget): Promise<Client> {
   const connection = await Connection.connect({
     address: target.address,
-    tls: target.tls || undefined,
+    tls: tlsOf(target),
     apiKey: target.apiKey,
     connectTimeout: '10s',
   });
   return new Client({ connection, namespace: target.namespace });
+}
+
+/** Update-with-Start (every stop's first move) is on by default from this server version. */
+export const MIN_SERVER_VERSION = '1.27.3';
+
+const versionParts = (v: string): number[] => v.replace(/^v/, '').split(/[.-]/).slice(0, 3).map((n) => Number.parseInt(n, 10) || 0);
+
+export function isServerVersionSupported(version: string): boolean {
+  const [a, b] = [versionParts(version), versionParts(MIN_SERVER_VERSION)];
+  for (let i = 0; i < 3; i++) if (a[i]! !== b[i]!) return a[i]! > b[i]!;
+  return true;
+}
+
+/** Refuses to start against a server too old for the hub, with a message that says why. */
+export async function checkServerVersion(client: Client): Promise<string> {
+  const info = await client.connection.workflowService.getSystemInfo({});
+  const version = info.serverVersion ?? '';
+  if (version && !isServerVersionSupported(version)) {
+    throw new Error(`Temporal server ${version} is older than ${MIN_SERVER_VERSION}, the first with Update-with-Start on by default, which every stop's first move uses; upgrade the server`);
+  }
+  return version;
+}
+
+const NOT_FOUND = 5;
+
+/**
+ * Waits (bounded) for the namespace to exist: a cluster that is still being set up answers
+ * "namespace not found", which is worth a clear line in the log rather than a crash.
+ */
+export async function waitForNamespace(client: Client, log: (message: string) => void, opts: { timeoutMs?: number; intervalMs?: number } = {}): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
+  const namespace = client.options.namespace;
+  for (;;) {
+    try {
+      await client.connection.workflowService.describeNamespace({ namespace });
+      return;
+    } catch (err) {
+      if ((err as { code?: number }).code !== NOT_FOUND) throw err;
+      if (Date.now() > deadline) throw new Error(`Temporal namespace "${namespace}" does not exist; create it (temporal operator namespace create --namespace ${namespace}) and start again`);
+      log(`Temporal namespace "${namespace}" does not exist yet; waiting for it (create it with: temporal operator namespace create --namespace ${namespace})`);
+      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 2_000));
+    }
+  }
 }
 
 const INDEXED_TYPE: Record<string, proto.api.enums.v1.IndexedValueType> = {

@@ -13,7 +13,8 @@ export async function spawnWorker(env: Record<string, string>, timeoutMs = 60_00
   // `node --import tsx` rather than the tsx wrapper: one process, so SIGKILL kills the worker itself.
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    // No metrics port unless the test asks for one: several workers run side by side here.
+    env: { ...process.env, LOG_LEVEL: 'info', HUB_METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -8,6 +8,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../common/db/connect';
 import type { Logger } from '../../common/logger';
+import { METRICS } from '../../common/metrics/registry';
 import type { DeliveryTry } from '../../common/temporal/delivery-retry';
 import { judgeTry, type Judgement } from '../../common/webhooks/judge';
 import { retryDelaysOf } from '../../common/webhooks/profiles';
@@ -46,6 +47,15 @@ function judged(t: SentTry): Judged {
   };
 }
 
+/** The try in the metrics: its outcome and time, and the delivery's end when it ended. */
+function countTry(t: Judged): void {
+  const provider = t.delivery.provider;
+  const outcome = t.judgement.status;
+  METRICS.tries.inc({ provider, outcome });
+  METRICS.tryDuration.observe({ provider }, t.outcome.durationMs / 1000);
+  if (outcome !== 'retrying') METRICS.deliveries.inc({ provider, outcome });
+}
+
 export class TryRecorder {
   private queue: { t: Judged; done: () => void }[] = [];
   private flushing: Promise<void> | undefined;
@@ -55,8 +65,10 @@ export class TryRecorder {
 
   /** Resolves once the try is recorded (or given up on: its lease then runs out and it is sent again). */
   record(t: SentTry): Promise<void> {
+    const j = judged(t);
+    countTry(j);
     return new Promise((resolve) => {
-      this.queue.push({ t: judged(t), done: resolve });
+      this.queue.push({ t: j, done: resolve });
       this.flushing ??= this.flushAll();
     });
   }
