@@ -1,4 +1,5 @@
 /** Production entry point of the API (`npm run start:api`); scale it out by running more. */
+import { runMain, stopOnSignals } from '../common/entry-point';
 import { loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { openServices, resolveEndpoints } from '../common/runtime';
@@ -15,17 +16,11 @@ async function main(): Promise<void> {
     config.host,
   );
   logger.info({ url: api.url }, 'api listening');
-  const stop = async (signal: string): Promise<void> => {
+  stopOnSignals(async (signal) => {
     logger.info({ signal }, 'api stopping');
     await api.close();
     await services.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

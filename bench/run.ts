@@ -13,6 +13,7 @@
  * BENCH_CPU_PROFILE=<dir> writes V8 CPU profiles of the API and the worker; BENCH_HUB_ENV
  * (NAME=value,…) passes settings to the hub's processes.
  */
+import { runMain } from '../common/entry-point';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -20,7 +21,8 @@ import path from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
-import { call, type Harness, startHarness } from './lib/harness';
+import { TEMPORAL_SERVER_VERSION } from '../dev/temporal-cluster';
+import { call, type Harness, startClusterHarness, startHarness } from './lib/harness';
 import { cpuMeter, percentile } from './lib/process-stats';
 import { CountingReceiver } from './lib/receiver';
 import { trivialWorkflow } from './lib/trivial-workflow';
@@ -60,14 +62,14 @@ function stackCpu(h: Harness): () => Record<string, number> {
   const pg = postgresPids();
   const meter = cpuMeter({
     api: h.api.child.pid,
-    worker: h.worker.child.pid,
-    temporal: h.stack.temporal?.process.pid,
+    temporal: h.temporalPid(),
+    ...Object.fromEntries(h.workers().map((w, i) => [`worker${i}`, w.child.pid])),
     ...Object.fromEntries(pg.map((pid) => [`pg${pid}`, pid])),
   });
+  const sum = (used: Record<string, number>, prefix: string) => Object.entries(used).filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
   return () => {
     const used = meter();
-    const postgres = Object.entries(used).filter(([k]) => k.startsWith('pg')).reduce((n, [, v]) => n + v, 0);
-    return { api: used.api!, worker: used.worker!, temporal: used.temporal!, postgres };
+    return { api: used.api!, worker: sum(used, 'worker'), temporal: used.temporal!, postgres: sum(used, 'pg') };
   };
 }
 
@@ -150,7 +152,7 @@ async function temporalPhase(h: Harness): Promise<void> {
     return (n / (Date.now() - started)) * 1000;
   });
   await connection.close();
-  record('Temporal dev server: trivial workflows/s (20 at a time)', rate);
+  record('Temporal server: trivial workflows/s (20 at a time)', rate);
 }
 
 const MOVES = [['assign', true], ['pick-up', false], ['depart', false], ['complete', false]] as const;
@@ -398,7 +400,11 @@ async function bulkPhase(h: Harness): Promise<void> {
 async function main(): Promise<void> {
   const benchStarted = Date.now();
   say('starting an embedded stack, the API and a worker ...');
-  const h = await startHarness();
+  // `-- --cluster[=N]`: the production topology with N workers (default 1) instead of the embedded stack.
+  const clusterArg = process.argv.find((a) => a.startsWith('--cluster'));
+  const workers = clusterArg?.includes('=') ? Number(clusterArg.split('=')[1]) : 1;
+  const h = clusterArg ? await startClusterHarness({ workers }) : await startHarness();
+  results.topology = clusterArg ? `cluster: Temporal server ${TEMPORAL_SERVER_VERSION} on Postgres, 1 API, ${workers} worker(s)` : 'embedded: Temporal dev server, 1 API, 1 worker';
   const receiver = await new CountingReceiver().start();
   try {
     const driver = (await call(h, 'POST', '/v1/drivers', { name: 'Bench driver' })).body;
@@ -420,7 +426,7 @@ async function main(): Promise<void> {
     if (wanted('api')) await apiPhase(h);
     if (wanted('bulk')) await bulkPhase(h);
     record('peak RSS: api', h.api.peakRssMb(), 'MB');
-    record('peak RSS: worker', h.worker.peakRssMb(), 'MB');
+    record('peak RSS: worker', Math.max(...h.workers().map((w) => w.peakRssMb())), 'MB');
     if (wanted('alone')) await apiAlonePhase(h);
     record('bench wall time', (Date.now() - benchStarted) / 1000, 's');
   } finally {
@@ -432,12 +438,9 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(`${r.metric.padEnd(width)} | ${r.value}`);
   const out = path.resolve(__dirname, 'results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'latest.json'), `${JSON.stringify({ ...results, rows }, null, 2)}\n`);
-  console.log(`\n[bench] wrote bench/results/latest.json`);
+  writeFileSync(path.join(out, clusterArg ? `cluster-${workers}w.json` : 'latest.json'), `${JSON.stringify({ ...results, rows }, null, 2)}\n`);
+  console.log(`\n[bench] wrote bench/results/${clusterArg ? `cluster-${workers}w.json` : 'latest.json'}`);
   process.exit(0);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -13,8 +13,8 @@ export interface EmbeddedPostgresHandle {
   stop(): Promise<void>;
 }
 
-const USER = 'hub';
-const PASSWORD = 'hub-dev-only';
+export const PG_USER = 'hub';
+export const PG_PASSWORD = 'hub-dev-only';
 const DATABASE = 'dispatch_hub';
 /** Where the server puts its socket (`.s.PGSQL.<port>`, so several servers can share it). */
 const SOCKET_DIR = '/tmp';
@@ -42,8 +42,8 @@ export async function startEmbeddedPostgres(opts: {
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     port: opts.port,
-    user: USER,
-    password: PASSWORD,
+    user: PG_USER,
+    password: PG_PASSWORD,
     persistent: true,
     // Postgres refuses to run as root; on root-only machines (CI, containers) the package
     // runs it as a `postgres` system user, creating one if needed.
@@ -63,8 +63,8 @@ export async function startEmbeddedPostgres(opts: {
 
   // The hub's own processes reach the embedded server through its Unix socket: on the same
   // machine it spares every query the TCP stack (the bench showed round trips dominating).
-  const url = `postgres://${USER}:${PASSWORD}@localhost:${opts.port}/${database}?host=${SOCKET_DIR}`;
-  const admin = new Client({ connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres` });
+  const url = `postgres://${PG_USER}:${PG_PASSWORD}@localhost:${opts.port}/${database}?host=${SOCKET_DIR}`;
+  const admin = new Client({ connectionString: `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${opts.port}/postgres` });
   await admin.connect();
   try {
     const exists = await admin.query('select 1 from pg_database where datname = $1', [database]);

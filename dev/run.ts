@@ -3,6 +3,7 @@
  * DATABASE_URL / TEMPORAL_ADDRESS point elsewhere), migrations, the worker and the API.
  * Ctrl-C stops everything; data stays in HUB_DATA_DIR for the next start.
  */
+import { runMain, stopOnSignals } from '../common/entry-point';
 import { loadConfig } from '../common/config';
 import { installTemporalRuntime } from '../worker/runtime';
 import { createLogger } from '../common/logger';
@@ -47,10 +48,7 @@ async function main(): Promise<void> {
   say(`Dev API key  ${devKey}`);
   say('Ctrl-C stops everything; data is kept.');
 
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(async (signal) => {
     say(`${signal}: stopping ...`);
     await api.close();
     await queue.stop();
@@ -62,13 +60,7 @@ async function main(): Promise<void> {
     await stack.stop();
     rmSync(stackFilePath(config.dataDir), { force: true });
     say('stopped');
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

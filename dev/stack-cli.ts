@@ -6,6 +6,7 @@
  *
  *   tsx dev/stack-cli.ts --data-dir DIR [--pg-port N] [--temporal-port N] [--headless]
  */
+import { runMain } from '../common/entry-point';
 import { parseArgs } from 'node:util';
 import { startEmbeddedStack } from './stack';
 
@@ -42,7 +43,4 @@ async function main(): Promise<void> {
   process.stdin.resume();
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -53,10 +53,12 @@ test('api and worker are built from the repo Dockerfile and run the production e
   for (const [name, script] of [['api', 'start:api'], ['worker', 'start:worker']] as const) {
     expect(services[name].build).toBe('.');
     // node itself, not npm: the container's SIGTERM must reach the process that drains; with
-    // the memory settings of common/process-settings.ts, the same in the npm script.
+    // the memory settings of common/process-settings.ts, the same in the npm script, where the
+    // shell `exec`s node so that npm's forwarded SIGTERM reaches it (without, npm exits and node
+    // keeps running).
     expect(services[name].command).toEqual(['node', ...NODE_FLAGS, `dist/${name}/main.js`]);
     const env = Object.entries(PROCESS_ENV).map(([k, v]) => `${k}=${v}`);
-    expect(scripts[script]).toBe([...env, 'node', ...NODE_FLAGS, `dist/${name}/main.js`].join(' '));
+    expect(scripts[script]).toBe([...env, 'exec', 'node', ...NODE_FLAGS, `dist/${name}/main.js`].join(' '));
     // Separately scalable: no fixed container name.
     expect(services[name].container_name).toBeUndefined();
   }

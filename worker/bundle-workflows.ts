@@ -3,6 +3,7 @@
  * (dist/workflow-bundle.js). A worker that bundles at start carries webpack's memory for its
  * whole life (over 100 MB); one that loads a bundle does not.
  */
+import { runMain } from '../common/entry-point';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -14,7 +15,4 @@ async function main(): Promise<void> {
   console.log(`workflow bundle: ${path.relative(process.cwd(), BUILT_BUNDLE_PATH)} (${Math.round(code.length / 1024)} KB)`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -1,4 +1,5 @@
 /** Production entry point of the worker (`npm run start:worker`); scale it out by running more. */
+import { runMain } from '../common/entry-point';
 import { loadConfig } from '../common/config';
 import { installTemporalRuntime } from './runtime';
 import { createLogger } from '../common/logger';
@@ -44,7 +45,4 @@ async function main(): Promise<void> {
   logger.info('worker stopped');
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -2,74 +2,24 @@
  * A complete hub for measurements: embedded Postgres and Temporal in a temporary folder, the API
  * and the worker as their own processes (so their memory can be read), a tenant and key.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApiKey, createTenant } from '../../common/auth/api-keys';
 import { loadConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { openServices, type Services } from '../../common/runtime';
+import { startCluster } from '../../dev/cluster-topology';
 import { freePort, waitFor } from '../../dev/processes';
 import { startEmbeddedPostgres } from '../../dev/postgres';
 import { type EmbeddedStack, startEmbeddedStack } from '../../dev/stack';
 import { startTemporalDevServer } from '../../dev/temporal-server';
 import { ensureTools } from '../../dev/tools';
 import { NODE_FLAGS, PROCESS_ENV } from '../../common/process-settings';
+import { type HubProcess, spawnHubProcess } from '../../dev/hub-process';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+export { type HubProcess, spawnHubProcess };
 
-export interface HubProcess {
-  name: string;
-  child: ChildProcess;
-  /** Peak resident memory so far (VmHWM), in MB. */
-  peakRssMb(): number;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-/**
- * Runs a production entry point (`dist/api/main.js`, `dist/worker/main.js`: `npm run bench` and
- * `npm run drill` build first), as it runs in production: compiled, with the prebuilt bundle.
- */
-export function spawnHubProcess(name: string, entry: string, env: Record<string, string>, nodeFlags: readonly string[] = []): HubProcess {
-  // BENCH_CPU_PROFILE=<dir>: the process writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
-  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROFILE)] : [];
-  const child = spawn(process.execPath, [...profile, ...nodeFlags, path.join(ROOT, entry)], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  const keep = (d: Buffer) => {
-    log = (log + d.toString()).slice(-50_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  let peak = 0;
-  return {
-    name,
-    child,
-    peakRssMb: () => {
-      try {
-        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-        peak = Math.max(peak, kb / 1024);
-      } catch {
-        // the process is gone: keep the last reading
-      }
-      return Math.round(peak);
-    },
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
-    get log() {
-      return log;
-    },
-  } as HubProcess;
-}
 
 export interface Harness {
   dir: string;
@@ -79,8 +29,12 @@ export interface Harness {
   tenantId: string;
   services: Services;
   stack: EmbeddedStack;
+  /** The Temporal server's process (dev server, or the cluster's server). */
+  temporalPid(): number | undefined;
   api: HubProcess;
   worker: HubProcess;
+  /** Every worker process (one, or the cluster's several). */
+  workers(): HubProcess[];
   /** Another tenant with an all-scopes key and a generous rate limit. */
   newTenant(name: string): Promise<{ tenantId: string; key: string }>;
   startWorker(): Promise<HubProcess>;
@@ -93,6 +47,72 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
+/** The settings every measured hub runs with (plus BENCH_HUB_ENV's). */
+const benchEnv = (): Record<string, string> => ({
+  // BENCH_HUB_ENV=NAME=value,NAME=value: settings to try on the hub's processes.
+  ...(process.env.BENCH_HUB_ENV ? Object.fromEntries(process.env.BENCH_HUB_ENV.split(',').map((kv) => kv.split('=') as [string, string])) : {}),
+  HUB_ALLOW_PRIVATE_URLS: '1',
+  HOST: '127.0.0.1',
+  DATABASE_POOL_SIZE: '20',
+  LOG_LEVEL: 'warn',
+});
+
+/** A tenant with an all-scopes key and a rate limit no bench reaches. */
+async function benchTenant(services: Services, name: string): Promise<{ tenantId: string; key: string }> {
+  const t = await createTenant(services.database.db, name);
+  await services.database.db.updateTable('tenants').set({ rate_limit_per_minute: 10_000_000 }).where('id', '=', t.id).execute();
+  return { tenantId: t.id, key: (await createApiKey(services.database.db, { tenantId: t.id, env: 'test' })).key };
+}
+
+/**
+ * The production topology instead (`npm run bench -- --cluster`): a real Temporal server on
+ * Postgres, one API and `workers` workers (dev/cluster-topology.ts). Postgres and Temporal stay
+ * up for the whole run (the drills break them, not the bench).
+ */
+export async function startClusterHarness(opts: { workers: number; taskQueue?: string }): Promise<Harness> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dispatch-hub-bench-cluster-'));
+  chmodSync(dir, 0o755);
+  const [pgPort, apiPort, metricsPort, uiPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  // Temporal stores membership ports as smallint: keep them under 32768.
+  const temporalPort = 20_000 + Math.floor(Math.random() * 10_000);
+  const cluster = await startCluster({ dataDir: dir, pgPort, temporalPort, uiPort, apiPort, metricsPort, apis: 1, workers: opts.workers, taskQueue: opts.taskQueue ?? 'bench', env: benchEnv(), log: () => undefined });
+  const endpoints = { databaseUrl: cluster.databaseUrl, temporalAddress: cluster.temporalAddress };
+  const services = await openServices(loadConfig({ ...process.env, ...cluster.env }), endpoints, createLogger('silent'));
+  const tenant = await benchTenant(services, 'bench');
+  const unsupported = async () => {
+    throw new Error('the cluster bench does not stop its Postgres or Temporal (the cluster drill does)');
+  };
+  return {
+    dir,
+    env: cluster.env,
+    apiUrl: cluster.apiUrls[0]!,
+    key: tenant.key,
+    tenantId: tenant.tenantId,
+    services,
+    stack: { endpoints, stop: async () => undefined },
+    temporalPid: () => cluster.temporalPid(),
+    get api() {
+      return cluster.apis[0]!;
+    },
+    get worker() {
+      return cluster.workers[0]!;
+    },
+    workers: () => cluster.workers,
+    newTenant: (name) => benchTenant(services, name),
+    startWorker: () => cluster.startWorker(0),
+    startApi: () => cluster.startApi(0),
+    stopPostgres: unsupported,
+    startPostgres: unsupported,
+    stopTemporal: unsupported,
+    startTemporal: unsupported,
+    stop: async () => {
+      await services.close();
+      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export async function startHarness(opts: { taskQueue?: string } = {}): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'dispatch-hub-bench-'));
   chmodSync(dir, 0o755);
@@ -102,19 +122,12 @@ export async function startHarness(opts: { taskQueue?: string } = {}): Promise<H
     DATABASE_URL: stack.endpoints.databaseUrl,
     TEMPORAL_ADDRESS: stack.endpoints.temporalAddress,
     HUB_TASK_QUEUE: opts.taskQueue ?? 'bench',
-    // BENCH_HUB_ENV=NAME=value,NAME=value: settings to try on the hub's processes.
-    ...(process.env.BENCH_HUB_ENV ? Object.fromEntries(process.env.BENCH_HUB_ENV.split(',').map((kv) => kv.split('=') as [string, string])) : {}),
-    HUB_ALLOW_PRIVATE_URLS: '1',
+    ...benchEnv(),
     PORT: String(apiPort),
-    HOST: '127.0.0.1',
-    DATABASE_POOL_SIZE: '20',
-    LOG_LEVEL: 'warn',
   };
   const config = loadConfig({ ...process.env, ...env });
   const services = await openServices(config, stack.endpoints, createLogger('silent'));
-  const tenant = await createTenant(services.database.db, 'bench');
-  await services.database.db.updateTable('tenants').set({ rate_limit_per_minute: 10_000_000 }).where('id', '=', tenant.id).execute();
-  const { key } = await createApiKey(services.database.db, { tenantId: tenant.id, env: 'test' });
+  const { tenantId, key } = await benchTenant(services, 'bench');
   const apiUrl = `http://127.0.0.1:${apiPort}`;
 
   const h: Harness = {
@@ -122,19 +135,17 @@ export async function startHarness(opts: { taskQueue?: string } = {}): Promise<H
     env,
     apiUrl,
     key,
-    tenantId: tenant.id,
+    tenantId,
     services,
     stack,
+    temporalPid: () => h.stack.temporal?.process.pid,
+    workers: () => [h.worker],
     api: undefined as unknown as HubProcess,
     worker: undefined as unknown as HubProcess,
-    newTenant: async (name) => {
-      const t = await createTenant(services.database.db, name);
-      await services.database.db.updateTable('tenants').set({ rate_limit_per_minute: 10_000_000 }).where('id', '=', t.id).execute();
-      return { tenantId: t.id, key: (await createApiKey(services.database.db, { tenantId: t.id, env: 'test' })).key };
-    },
+    newTenant: (name) => benchTenant(services, name),
     startWorker: async () => {
       const w = spawnHubProcess('worker', 'dist/worker/main.js', { ...env, ...PROCESS_ENV, LOG_LEVEL: 'info', HUB_METRICS_PORT: '0' }, NODE_FLAGS);
-      await waitFor('worker', async () => ((w as unknown as { log: string }).log.includes('worker running')), 60_000);
+      await waitFor('worker', async () => (w.log.includes('worker running')), 60_000);
       h.worker = w;
       return w;
     },
