@@ -4,6 +4,7 @@ import { isPermanentDbError, PERMANENT_DATA_ERROR } from '../common/db/errors';
 import type { ActivityDeps } from './deps';
 import { geocodingActivities } from './geocoding';
 import { importActivities } from './imports';
+import { recoveryActivities } from './recoveries';
 import { routeActivities } from './routes';
 import { stopActivities } from './stops';
 import { systemActivities } from './system';
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...housekeepingActivities(deps),
     ...importActivities(deps),
     ...routeActivities(deps),
+    ...recoveryActivities(deps),
   });
 }
 

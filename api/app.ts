@@ -12,6 +12,7 @@ import { requestChecks } from './middleware/request-checks';
 import { httpMetrics } from './middleware/http-metrics';
 import { requestId } from './middleware/request-id';
 import { accountRoutes } from './routes/account';
+import { consoleRoutes } from './routes/console';
 import { docsRoutes } from './routes/docs';
 import { deliveryRoutes } from './routes/deliveries';
 import { driverRoutes } from './routes/drivers';
@@ -19,6 +20,7 @@ import { eventRoutes } from './routes/events';
 import { importRoutes } from './routes/imports';
 import { probeRoutes } from './routes/probes';
 import { publicRoutes } from './routes/public';
+import { recoveryRoutes } from './routes/recoveries';
 import { routeRoutes } from './routes/routes';
 import { zippexWebhookRoutes } from './routes/zippex-webhooks';
 import { stopRoutes } from './routes/stops';
@@ -52,6 +54,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(publicRoutes(ctx));
   app.use(probeRoutes(ctx));
   app.use(docsRoutes());
+  app.use(consoleRoutes());
   // Brokers' API: its own auth, limits and error shapes.
   app.use(PARTNER_BASE, partnerApi(ctx));
 
@@ -65,6 +68,7 @@ export function createApp(ctx: ApiContext): express.Express {
   v1.use(routeRoutes(ctx));
   v1.use(subscriptionRoutes(ctx));
   v1.use(deliveryRoutes(ctx));
+  v1.use(recoveryRoutes(ctx));
   v1.use(zippexWebhookRoutes(ctx));
   v1.use(eventRoutes(ctx));
   app.use('/v1', v1);

@@ -8,6 +8,7 @@ import { buildOpenApiDocument, type Operation } from './openapi-document';
 import type { Scope } from '../common/auth/scopes';
 import { API_VERSION } from '../common/changelog';
 import { driverCreateSchema, driverListQuerySchema, driverLiveSchema, driverLocationSchema, driverResourceSchema } from '../common/schemas/drivers';
+import { recoverSchema, recoveryResourceSchema, replaySchema, statsQuerySchema, statsResourceSchema } from '../common/schemas/recoveries';
 import { routeCreateSchema, routeListQuerySchema, routePatchSchema, routeResourceSchema } from '../common/schemas/routes';
 import { ACTION_SCHEMAS, stopCreateSchema, stopListQuerySchema, stopPatchSchema, stopResourceSchema } from '../common/schemas/stops';
 import {
@@ -54,6 +55,7 @@ const attemptSchema = z.object({
   error: z.string().nullable(),
   response_body: z.string().nullable(),
   response_truncated: z.boolean(),
+  request: z.object({ headers: z.record(z.string(), z.string()), body: z.string() }).nullable(),
 });
 export const eventItemSchema = z.object({ event_id: z.string(), event_type: z.string(), created_at: isoString, expires_at: isoString, payload: z.record(z.string(), z.unknown()) });
 export const eventsPageSchema = z.object({ items: z.array(eventItemSchema), next_cursor: z.string().nullable(), has_more: z.boolean() });
@@ -139,6 +141,11 @@ export const OPERATIONS: Operation<Scope>[] = [
   op({ method: 'get', path: '/v1/webhooks/deliveries', tag: 'Webhooks', summary: 'List deliveries', scope: 'webhooks:manage', query: deliveryListQuerySchema, status: 200, response: z.object({ items: z.array(deliverySchema), total: z.number().int(), page: z.number().int(), page_size: z.number().int(), has_more: z.boolean() }) }),
   op({ method: 'get', path: '/v1/webhooks/deliveries/:id', tag: 'Webhooks', summary: 'A delivery with every try', scope: 'webhooks:manage', status: 200, response: deliverySchema.extend({ attempts: z.array(attemptSchema) }) }),
   op({ method: 'post', path: '/v1/webhooks/deliveries/:id/retry', tag: 'Webhooks', summary: 'Retry a failed delivery', scope: 'webhooks:manage', status: 202, response: z.object({ delivery_id: z.string(), event_id: z.string(), status: z.string(), next_retry_at: isoString, message: z.string() }) }),
+  op({ method: 'post', path: '/v1/webhooks/subscriptions/:id/recover', tag: 'Recovery', summary: 'Re-send every delivery that ended failed in a window, in event order, paced (202; a recover/<id> workflow)', scope: 'webhooks:manage', body: recoverSchema, status: 202, response: recoveryResourceSchema }),
+  op({ method: 'post', path: '/v1/webhooks/subscriptions/:id/replay', tag: 'Recovery', summary: 'Re-send chosen events (delivered or not) with their message ids', scope: 'webhooks:manage', body: replaySchema, status: 202, response: recoveryResourceSchema }),
+  op({ method: 'get', path: '/v1/webhooks/recoveries/:id', tag: 'Recovery', summary: 'A recovery or replay and its progress (queued, sent, succeeded, failed)', scope: 'webhooks:manage', status: 200, response: recoveryResourceSchema }),
+  op({ method: 'post', path: '/v1/webhooks/recoveries/:id/cancel', tag: 'Recovery', summary: 'Stop handing deliveries over (what was handed over goes on)', scope: 'webhooks:manage', status: 200, response: recoveryResourceSchema }),
+  op({ method: 'get', path: '/v1/webhooks/subscriptions/:id/stats', tag: 'Recovery', summary: 'Tries by outcome, success rate, latency percentiles and per-bucket counts over 1h, 24h or 7d', scope: 'webhooks:manage', query: statsQuerySchema, status: 200, response: statsResourceSchema }),
   op({ method: 'post', path: '/v1/webhooks', tag: 'Zippex webhooks', summary: "Register a webhook, Zippex's way (a zippex subscription; the secret is shown once)", scope: 'webhooks:manage', body: zippexWebhookCreateSchema, status: 201, response: zippexWebhookSchema.extend({ secret: z.string() }) }),
   op({ method: 'get', path: '/v1/webhooks', tag: 'Zippex webhooks', summary: "The tenant's zippex webhooks", scope: 'webhooks:manage', status: 200, response: z.object({ data: z.array(zippexWebhookSchema) }) }),
   op({ method: 'delete', path: '/v1/webhooks/:id', tag: 'Zippex webhooks', summary: 'Delete a zippex webhook (wh_… id)', scope: 'webhooks:manage', status: 200, response: z.object({ id: z.string(), deleted: z.boolean() }) }),

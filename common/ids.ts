@@ -2,7 +2,7 @@
 import { createHash, randomFillSync } from 'node:crypto';
 import { ulid as makeUlid } from 'ulid';
 
-export type IdPrefix = 'stop' | 'drv' | 'rte' | 'evt' | 'imp' | 'whsub' | 'dlv' | 'ten' | 'key' | 'upd' | 'req';
+export type IdPrefix = 'stop' | 'drv' | 'rte' | 'rcv' | 'evt' | 'imp' | 'whsub' | 'dlv' | 'ten' | 'key' | 'upd' | 'req';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

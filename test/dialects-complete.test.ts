@@ -92,7 +92,8 @@ describe('routes', () => {
     // The route completes by itself once its last stop has ended.
     const done = await eventually(() => hub.call('GET', `/v1/routes/${route.id}`, { key: t.key }), (r) => r.body.status === 'completed');
     expect(done.body.status).toBe('completed');
-    const wf = await hub.temporal.workflow.getHandle(`route/${route.id}`).describe();
+    // The workflow closes right after it has written the completion.
+    const wf = await eventually(() => hub.temporal.workflow.getHandle(`route/${route.id}`).describe(), (d) => d.status.name === 'COMPLETED');
     expect(wf.status.name).toBe('COMPLETED');
 
     // EasyRoutes: every ROUTE_* topic with the Route object; STOP_STATUS_UPDATED once per real change.

@@ -3,6 +3,7 @@ export { bulkImportWorkflow } from './bulk-import';
 export { deliveryRetryWorkflow } from './delivery-retry';
 export { eventRetentionWorkflow, outboxSweepWorkflow, subscriptionHealthWorkflow } from './housekeeping';
 export { pingWorkflow } from './ping';
+export { recoveryWorkflow } from './recovery';
 export { routeLifecycleWorkflow } from './route-lifecycle';
 export { stopLifecycleWorkflow } from './stop-lifecycle';
 export { subscriptionWatchWorkflow } from './subscription-watch';

@@ -18,6 +18,7 @@ export function deliveryRoutes(ctx: ApiContext): Router {
     const q = parseQuery(deliveryListQuerySchema, req);
     let query = db.selectFrom('webhook_deliveries').where(ownedBy({ tenantId: authOf(req).tenantId }));
     if (q.subscription_id) query = query.where('subscription_id', '=', q.subscription_id);
+    if (q.event_id) query = query.where('event_id', '=', q.event_id);
     if (q.event_type) query = query.where('event_type', '=', q.event_type);
     if (q.status) query = query.where('status', '=', q.status);
     const [rows, count] = await Promise.all([

@@ -11,6 +11,7 @@ import * as m0008 from './migrations/0008_delivery_queue';
 import * as m0009 from './migrations/0009_import_progress_from_stops';
 import * as m0010 from './migrations/0010_partners';
 import * as m0011 from './migrations/0011_routes_and_dialect_fields';
+import * as m0012 from './migrations/0012_recoveries';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0009_import_progress_from_stops': m0009,
   '0010_partners': m0010,
   '0011_routes_and_dialect_fields': m0011,
+  '0012_recoveries': m0012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

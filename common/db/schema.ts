@@ -227,6 +227,9 @@ export interface WebhookAttemptsTable {
   response_body: string | null;
   response_truncated: ColumnType<boolean, boolean | undefined, boolean>;
   succeeded: boolean;
+  /** The request as sent (null for tries recorded before these were kept). */
+  request_headers: Json<Record<string, string> | null>;
+  request_body: string | null;
 }
 
 export interface ImportsTable {
@@ -288,8 +291,31 @@ export interface PartnerEventsTable {
   message_id: string;
 }
 
+export interface WebhookRecoveriesTable {
+  id: string;
+  tenant_id: string;
+  subscription_id: string;
+  kind: 'recover' | 'replay';
+  since: Timestamp | null;
+  until: Timestamp | null;
+  status: 'running' | 'completed' | 'cancelled';
+  total: number;
+  created_at: CreatedAt;
+  finished_at: Timestamp | null;
+}
+
+/** A recovery's deliveries in event order; `requeued_at` once handed back to the queue. */
+export interface WebhookRecoveryItemsTable {
+  recovery_id: string;
+  delivery_id: string;
+  position: ColumnType<string, string | number, never>;
+  requeued_at: Timestamp | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
+  webhook_recoveries: WebhookRecoveriesTable;
+  webhook_recovery_items: WebhookRecoveryItemsTable;
   routes: RoutesTable;
   route_stops: RouteStopsTable;
   api_keys: ApiKeysTable;

@@ -97,6 +97,7 @@ export const DELIVERY_STATUSES = ['pending', 'retrying', 'succeeded', 'failed', 
 
 export const deliveryListQuerySchema = z.strictObject({
   subscription_id: subscriptionIdSchema.optional(),
+  event_id: z.string().max(64).regex(/^evt_[0-9A-Za-z_]{1,60}$/, 'must be an evt_… id').optional(),
   event_type: plainString().max(100).optional(),
   status: z.enum(DELIVERY_STATUSES).optional(),
   page: decimalParam(1, 100_000).default(1),

@@ -1,13 +1,11 @@
 /**
  * A subscriber's manual retry of a failed delivery: a new series of tries on the subscription's
  * schedule, the first one now, back on the queue the workers take from. The status check and the
- * switch are one statement, so two retries cannot both win.
+ * switch are one statement (requeue.ts), so two retries cannot both win.
  */
-import { sql } from 'kysely';
 import type { Db } from '../db/connect';
 import type { DeliveryRow, DeliveryStatus } from '../db/schema';
-import { CHANNELS, notify } from '../events/notify';
-import { retryDelaysOf } from './profiles';
+import { requeueDeliveries } from './requeue';
 import { ownedBy, type WebhookOwner } from './subscriptions';
 
 export type ManualRetry =
@@ -28,18 +26,7 @@ export async function retryFailedDelivery(db: Db, owner: WebhookOwner, which: { 
   if (!found) return { outcome: 'not_found' };
   if (found.status !== 'failed') return { outcome: 'not_failed', status: found.status };
   if (!found.is_active || found.deleted_at) return { outcome: 'subscription_disabled', status: found.status };
-  const tries = retryDelaysOf(found).length + 1;
-  const delivery = await db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('webhook_deliveries')
-      .set({ status: 'pending', retry_base: sql`attempt_count`, max_attempts: sql`attempt_count + ${tries}`, next_retry_at: sql`now()`, failed_at: null, lease_until: null, handoff_pending: false })
-      .where('id', '=', found.id)
-      .where(ownedBy(owner))
-      .where('status', '=', 'failed')
-      .returningAll()
-      .executeTakeFirst();
-    if (row) await notify(trx, CHANNELS.deliveries);
-    return row;
-  });
+  const [requeued] = await requeueDeliveries(db, found, [found.id], ['failed']);
+  const delivery = requeued ? await db.selectFrom('webhook_deliveries').selectAll().where('id', '=', requeued).where(ownedBy(owner)).executeTakeFirst() : undefined;
   return delivery ? { outcome: 'scheduled', delivery } : { outcome: 'not_failed', status: 'pending' };
 }

@@ -57,5 +57,6 @@ export function toAttemptResource(row: AttemptRow) {
     error: row.error,
     response_body: row.response_body,
     response_truncated: row.response_truncated,
+    request: row.request_body === null ? null : { headers: row.request_headers ?? {}, body: row.request_body },
   };
 }

@@ -44,7 +44,13 @@ export interface SentTry {
   startedAt: Date;
   endedAt: Date;
   outcome: AttemptOutcome;
+  /** What was sent: the body byte for byte, the headers with any bearer secret left out (none when nothing could be built). */
+  request?: { headers: Record<string, string>; body: string };
 }
+
+/** Headers as they may be stored: a secret sent as a bearer token (kourier) is not kept. */
+const storableHeaders = (headers: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers).map(([k, v]) => (k.toLowerCase() === 'authorization' ? [k, 'Bearer [secret not stored]'] : [k, v])));
 
 /** Decrypted secrets by ciphertext: every delivery of a subscription is signed with the same one. */
 const SECRET_CACHE_SIZE = 1_000;
@@ -84,7 +90,7 @@ export function createSender(config: Pick<HubConfig, 'urlPolicy'>, box: SecretBo
     });
     const startedAt = new Date();
     const outcome = await postOnce({ url: d.url, body, headers, timeoutMs: profile.timeoutMs, policy: config.urlPolicy });
-    return { delivery: d, attempt: d.attempt_count + 1, startedAt, endedAt: new Date(startedAt.getTime() + outcome.durationMs), outcome };
+    return { delivery: d, attempt: d.attempt_count + 1, startedAt, endedAt: new Date(startedAt.getTime() + outcome.durationMs), outcome, request: { headers: storableHeaders(headers), body } };
   };
 }
 

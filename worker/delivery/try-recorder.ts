@@ -144,6 +144,8 @@ export class TryRecorder {
       response_body: t.outcome.responseBody,
       response_truncated: t.outcome.responseTruncated,
       succeeded: t.judgement.ok,
+      request_headers: t.request?.headers ?? null,
+      request_body: t.request?.body ?? null,
     }));
     const moves = tries.map((t) => {
       const { status, waitMs } = t.judgement;
@@ -166,8 +168,8 @@ export class TryRecorder {
     });
     const { rows } = await sql<{ id: string }>`
       with new_attempts as (
-        insert into webhook_attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_body, response_truncated, succeeded)
-        select delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_body, response_truncated, succeeded
+        insert into webhook_attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_body, response_truncated, succeeded, request_headers, request_body)
+        select delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_body, response_truncated, succeeded, request_headers, request_body
         from jsonb_populate_recordset(null::webhook_attempts, ${JSON.stringify(attempts)}::jsonb)
         on conflict (delivery_id, attempt_number) do nothing
       ), v as (
