@@ -21,7 +21,8 @@ import {
   zippexWebhookCreateSchema,
   zippexWebhookSchema,
 } from '../common/schemas/webhooks';
-import { actionPath, TRANSITION_ACTIONS } from '../common/stops/lifecycle';
+import { actionPath, STOP_STATUSES, TRANSITION_ACTIONS } from '../common/stops/lifecycle';
+import { eventNamesOf, PROVIDERS, type ProviderName } from '../common/webhooks/profiles';
 
 export const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
@@ -153,6 +154,33 @@ export const OPERATIONS: Operation<Scope>[] = [
   op({ method: 'get', path: '/v1/events', tag: 'Events', summary: 'Poll events in commit order', scope: 'events:read', query: eventsQuerySchema, status: 200, response: eventsPageSchema }),
 ];
 
+/** What the zod refinements of /v1 check, stated for clients and fuzzers. */
+function refineV1(o: Operation, generated: { requestSchema?: Record<string, unknown>; parameters: Record<string, unknown>[] }): void {
+  const { requestSchema: body, parameters } = generated;
+  if (o.method === 'post' && o.path === '/v1/webhooks/subscriptions' && body) {
+    // A subscription's events are its own dialect's names: one rule per dialect.
+    const eventsOf = (provider: ProviderName) => ({ properties: { events: { items: { enum: ['*', ...eventNamesOf(provider)] } } } });
+    body.allOf = [
+      ...PROVIDERS.map((provider) => ({ if: { properties: { provider: { const: provider } }, required: ['provider'] }, then: eventsOf(provider) })),
+      // No provider named: the default, standard.
+      { if: { not: { required: ['provider'] } }, then: eventsOf('standard') },
+    ];
+  }
+  if (o.method === 'patch' && o.path === '/v1/webhooks/subscriptions/:id' && body) {
+    const events = (body.properties as Record<string, Record<string, unknown>> | undefined)?.events;
+    if (events) events.description = "Names of the subscription's own dialect (see its provider), or *";
+  }
+  for (const p of parameters) {
+    const schema = p.schema as Record<string, unknown> | undefined;
+    if (p.name === 'status' && o.path === '/v1/stops' && schema) {
+      schema.pattern = `^(${STOP_STATUSES.join('|')})(,(${STOP_STATUSES.join('|')}))*$`;
+      schema.description = 'Comma-separated stop statuses';
+    }
+    if (p.name === 'cursor' && schema) schema.description = 'A next_cursor this API returned; anything else is 400';
+    if (p.name === 'after' && schema) schema.description = 'A next_cursor this API returned; anything else is 400';
+  }
+}
+
 export function buildV1Document(): object {
   return buildOpenApiDocument(OPERATIONS, {
     title: 'Dispatch Hub API',
@@ -160,5 +188,7 @@ export function buildV1Document(): object {
     description: 'Stops, drivers, provider-dialect webhooks and the events feed.',
     credentials: 'dh_live_… or dh_test_… API key',
     errorSchema,
+    validation: { status: 400, schema: errorSchema },
+    refine: refineV1,
   });
 }

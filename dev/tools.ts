@@ -125,8 +125,14 @@ export function describeTool(name: string, tool: ResolvedTool): string {
 
 /** Where the test suite's Python packages go when the machine's Python lacks them. */
 export const PYTHON_LIB_DIR = path.join(TOOLS_DIR, 'python');
-/** What the seed's own Python client needs (the Partner API tests run it unchanged). */
-const PYTHON_PACKAGES = [{ module: 'requests', pypi: 'requests==2.32.3' }];
+/**
+ * What the tests run in Python: the seed's own Partner API client needs `requests`; the bounded
+ * fuzzing pass over the OpenAPI documents is schemathesis.
+ */
+const PYTHON_PACKAGES = [
+  { module: 'requests', pypi: 'requests==2.32.3' },
+  { module: 'schemathesis', pypi: 'schemathesis==4.32.5' },
+];
 
 /** Installs the Python packages the tests need into .tools/python, unless Python already has them. */
 export function ensurePythonPackages(log: (line: string) => void = () => undefined): void {

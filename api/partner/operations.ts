@@ -78,6 +78,8 @@ export function buildPartnerDocument(): object {
       JSON.stringify({ code: 'VALIDATION_ERROR', message: 'Request validation failed', details: [{ loc: ['query', 'page_size'], msg: '…', type: '…' }] }) +
       '`.',
     credentials: 'Bearer {key_id}:{secret_key}, e.g. nvr_pk_live_…:nvr_sk_live_…',
-    errorSchema: z.union([partnerErrorSchema, partnerValidationErrorSchema]),
+    errorSchema: partnerErrorSchema,
+    validation: { status: 422, schema: partnerValidationErrorSchema },
+    other400: 'INVALID_STATUS (a status word not in the list), SUBSCRIPTION_LIMIT_EXCEEDED, or DELIVERY_NOT_RETRYABLE',
   });
 }

@@ -15,7 +15,7 @@ import { createRecovery, loadRecovery, type NewRecovery } from '../../common/web
 import { findSubscription } from '../../common/webhooks/subscriptions';
 import { recoveryWorkflow } from '../../workflows/recovery';
 import type { ApiContext } from '../context';
-import { badRequest, notFound } from '../errors';
+import { conflict, notFound } from '../errors';
 import { authOf } from '../middleware/auth';
 import { createdIdFor } from '../middleware/idempotency';
 import { parseBody, parseId, parseQuery } from '../validate';
@@ -35,7 +35,7 @@ export function recoveryRoutes(ctx: ApiContext): Router {
 
   /** Stores the recovery, starts its workflow (joining it on a keyed retry) and answers 202. */
   const start = async (req: Request, sub: SubscriptionRow & { tenant_id: string }, r: Omit<NewRecovery, 'id'>) => {
-    if (!sub.is_active) throw badRequest('the subscription is disabled; re-enable it first', { field: 'is_active', value: false });
+    if (!sub.is_active) throw conflict('the subscription is disabled; re-enable it first (PATCH is_active: true)', { reason: 'subscription_disabled', is_active: false });
     const id = createdIdFor(req, 'rcv', sub.tenant_id);
     await createRecovery(db, sub, { ...r, id });
     await temporal.workflow.start(

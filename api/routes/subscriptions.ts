@@ -17,7 +17,7 @@ import {
   updateSubscription,
 } from '../../common/webhooks/subscriptions';
 import type { ApiContext } from '../context';
-import { ApiError, badRequest, notFound, validationError } from '../errors';
+import { ApiError, conflict, notFound, validationError } from '../errors';
 import { authOf } from '../middleware/auth';
 import { createdIdFor } from '../middleware/idempotency';
 import { parseBody, parseId } from '../validate';
@@ -87,7 +87,7 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
   router.post('/webhooks/subscriptions/:id/test', async (req, res) => {
     const sub = await loadSubscription(req);
     parseBody(z.strictObject({}), req);
-    if (!sub.is_active) throw badRequest('the subscription is disabled; re-enable it first', { field: 'is_active', value: false });
+    if (!sub.is_active) throw conflict('the subscription is disabled; re-enable it first (PATCH is_active: true)', { reason: 'subscription_disabled', is_active: false });
     const { tenantId } = authOf(req);
     const eventId = createdIdFor(req, 'evt', tenantId);
     const now = new Date().toISOString();
