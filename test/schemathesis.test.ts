@@ -4,7 +4,6 @@
  * not list, every response as its schema says, with its content type. Any finding fails.
  */
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { createPartner, createPartnerKey, linkPartner } from '../common/partners/partners';
 import { PYTHON_LIB_DIR } from '../dev/tools';
