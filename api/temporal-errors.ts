@@ -67,3 +67,18 @@ export async function withUpdateDeadline<T>(temporal: Client, timeoutMs: number,
     throw err;
   }
 }
+
+/**
+ * Runs a Workflow Update and maps its refusals to the contract's errors; a workflow that has
+ * ended means its subject (`stop stop_…`, `route rte_…`) can no longer change.
+ */
+export async function runUpdate<T>(subject: string, currentStatus: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    const mapped = updateFailureToApiError(err);
+    if (mapped) throw mapped;
+    if (isWorkflowGone(err)) throw new ApiError(409, 'conflict', `${subject} is ${currentStatus} and can no longer change`, { current_status: currentStatus });
+    throw err;
+  }
+}

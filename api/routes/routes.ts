@@ -21,11 +21,11 @@ import {
 } from '../../common/temporal/route-lifecycle';
 import { routeLifecycleWorkflow } from '../../workflows/route-lifecycle';
 import type { ApiContext } from '../context';
-import { ApiError, badRequest, conflict, notFound } from '../errors';
+import { badRequest, conflict, notFound } from '../errors';
 import { authOf } from '../middleware/auth';
 import { createdIdFor } from '../middleware/idempotency';
 import { decodeCursor, page } from '../pagination';
-import { isWorkflowGone, updateFailureToApiError, updateIdFor, withUpdateDeadline } from '../temporal-errors';
+import { runUpdate, updateIdFor, withUpdateDeadline } from '../temporal-errors';
 import { parseBody, parseId, parseQuery } from '../validate';
 
 const routeIdSchema = idParam('rte');
@@ -43,20 +43,15 @@ export function routeRoutes(ctx: ApiContext): Router {
 
   /** Sends a change to the route's workflow (starting it if it is not running yet). */
   const sendUpdate = <Arg extends unknown[]>(req: Request, route: RouteResource, update: UpdateDefinition<RouteResource, Arg>, ...args: Arg): Promise<RouteResource> =>
-    withUpdateDeadline(temporal, config.updateTimeoutMs, async () => {
-      try {
-        return await temporal.workflow.executeUpdateWithStart(update, {
+    withUpdateDeadline(temporal, config.updateTimeoutMs, () =>
+      runUpdate(`route ${route.id}`, route.status, () =>
+        temporal.workflow.executeUpdateWithStart(update, {
           args,
           updateId: updateIdFor(req),
           startWorkflowOperation: new WithStartWorkflowOperation(routeLifecycleWorkflow, routeWorkflowOptions(config.taskQueue, { tenantId: authOf(req).tenantId, routeId: route.id })),
-        });
-      } catch (err) {
-        const mapped = updateFailureToApiError(err);
-        if (mapped) throw mapped;
-        if (isWorkflowGone(err)) throw new ApiError(409, 'conflict', `route ${route.id} is ${route.status} and can no longer change`, { current_status: route.status });
-        throw err;
-      }
-    });
+        }),
+      ),
+    );
 
   router.post('/routes', async (req, res) => {
     const { tenantId } = authOf(req);

@@ -21,7 +21,7 @@ import { ApiError, conflict, notFound } from '../errors';
 import { authOf } from '../middleware/auth';
 import { createdIdFor } from '../middleware/idempotency';
 import { decodeCursor, page } from '../pagination';
-import { isWorkflowGone, updateFailureToApiError, updateIdFor, withUpdateDeadline } from '../temporal-errors';
+import { runUpdate, updateIdFor, withUpdateDeadline } from '../temporal-errors';
 import { parseBody, parseId, parseQuery } from '../validate';
 
 const stopIdSchema = idParam('stop');
@@ -43,20 +43,6 @@ export function stopRoutes(ctx: ApiContext): Router {
     if (exceptId) q = q.where('id', '!=', exceptId);
     const existing = await q.executeTakeFirst();
     if (existing) throw conflict(`a stop with external_ref "${ref}" already exists`, { field: 'external_ref', value: ref, reason: 'duplicate_external_ref' });
-  };
-
-  /** Runs a Workflow Update and maps its refusals; a finished workflow means a terminal stop. */
-  const runUpdate = async <T>(stopId: string, currentStatus: string, send: () => Promise<T>): Promise<T> => {
-    try {
-      return await send();
-    } catch (err) {
-      const mapped = updateFailureToApiError(err);
-      if (mapped) throw mapped;
-      if (isWorkflowGone(err)) {
-        throw new ApiError(409, 'conflict', `stop ${stopId} is ${currentStatus} and can no longer change`, { current_status: currentStatus });
-      }
-      throw err;
-    }
   };
 
   const sendUpdate = <Arg, Ret>(req: Request, stop: StopRow, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> =>
@@ -139,7 +125,7 @@ export function stopRoutes(ctx: ApiContext): Router {
     }
     await assertRefFree(stop.tenant_id, patch.external_ref, stop.id);
     await assertBrokerLinked(db, stop.tenant_id, patch.broker_id);
-    const updated = await runUpdate(stop.id, stop.status, () => sendUpdate(req, stop, patchStopUpdate, patch));
+    const updated = await runUpdate(`stop ${stop.id}`, stop.status, () => sendUpdate(req, stop, patchStopUpdate, patch));
     res.json(updated);
   });
 
@@ -162,7 +148,7 @@ export function stopRoutes(ctx: ApiContext): Router {
         }
       }
       const update = stopTransitionUpdates[action] as typeof stopTransitionUpdates.pick_up;
-      const updated = await runUpdate(stop.id, stop.status, () => sendUpdate(req, stop, update, payload as never));
+      const updated = await runUpdate(`stop ${stop.id}`, stop.status, () => sendUpdate(req, stop, update, payload as never));
       res.json(updated);
     });
   }

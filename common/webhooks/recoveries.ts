@@ -72,36 +72,20 @@ export async function createRecovery(db: Db, sub: SubscriptionRow & { tenant_id:
 
 /** The recovery with its progress, or undefined (also for another tenant's). */
 export async function loadRecovery(db: Db, tenantId: string, id: string): Promise<RecoveryResource | undefined> {
-  const row = await db
-    .selectFrom('webhook_recoveries as r')
-    .selectAll('r')
-    .select((eb) => [
-      eb.selectFrom('webhook_recovery_items as i').select(sql<string>`count(*) filter (where i.requeued_at is null)`.as('n')).whereRef('i.recovery_id', '=', 'r.id').as('queued'),
-      eb
-        .selectFrom('webhook_recovery_items as i')
-        .innerJoin('webhook_deliveries as d', 'd.id', 'i.delivery_id')
-        .select([
-          sql<string>`count(*) filter (where d.last_attempted_at >= i.requeued_at)`.as('sent'),
-        ])
-        .whereRef('i.recovery_id', '=', 'r.id')
-        .as('sent'),
-      eb
-        .selectFrom('webhook_recovery_items as i')
-        .innerJoin('webhook_deliveries as d', 'd.id', 'i.delivery_id')
-        .select(sql<string>`count(*) filter (where d.status = 'succeeded' and d.delivered_at >= i.requeued_at)`.as('n'))
-        .whereRef('i.recovery_id', '=', 'r.id')
-        .as('succeeded'),
-      eb
-        .selectFrom('webhook_recovery_items as i')
-        .innerJoin('webhook_deliveries as d', 'd.id', 'i.delivery_id')
-        .select(sql<string>`count(*) filter (where d.status = 'failed' and d.failed_at >= i.requeued_at)`.as('n'))
-        .whereRef('i.recovery_id', '=', 'r.id')
-        .as('failed'),
-    ])
-    .where('r.id', '=', id)
-    .where('r.tenant_id', '=', tenantId)
-    .executeTakeFirst();
+  const row = await db.selectFrom('webhook_recoveries').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
   if (!row) return undefined;
+  // Progress: one pass over its items and their deliveries' states since they were handed over.
+  const counts = await db
+    .selectFrom('webhook_recovery_items as i')
+    .innerJoin('webhook_deliveries as d', 'd.id', 'i.delivery_id')
+    .select([
+      sql<string>`count(*) filter (where i.requeued_at is null)`.as('queued'),
+      sql<string>`count(*) filter (where d.last_attempted_at >= i.requeued_at)`.as('sent'),
+      sql<string>`count(*) filter (where d.status = 'succeeded' and d.delivered_at >= i.requeued_at)`.as('succeeded'),
+      sql<string>`count(*) filter (where d.status = 'failed' and d.failed_at >= i.requeued_at)`.as('failed'),
+    ])
+    .where('i.recovery_id', '=', id)
+    .executeTakeFirstOrThrow();
   return {
     id: row.id,
     subscription_id: row.subscription_id,
@@ -110,10 +94,10 @@ export async function loadRecovery(db: Db, tenantId: string, id: string): Promis
     since: iso(row.since),
     until: iso(row.until),
     total: row.total,
-    queued: Number(row.queued ?? 0),
-    sent: Number(row.sent ?? 0),
-    succeeded: Number(row.succeeded ?? 0),
-    failed: Number(row.failed ?? 0),
+    queued: Number(counts.queued),
+    sent: Number(counts.sent),
+    succeeded: Number(counts.succeeded),
+    failed: Number(counts.failed),
     created_at: iso(row.created_at),
     finished_at: iso(row.finished_at),
   };
