@@ -2,6 +2,7 @@
 // built-ins and I/O libraries kept out of workflow code (it must stay deterministic).
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
+import handlersBeforeAwait from './dev/eslint/handlers-before-await.mjs';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
@@ -28,7 +29,9 @@ export default tseslint.config(
   },
   {
     files: ['workflows/**/*.ts'],
+    plugins: { hub: { rules: { 'handlers-before-await': handlersBeforeAwait } } },
     rules: {
+      'hub/handlers-before-await': 'error',
       'no-restricted-imports': [
         'error',
         {

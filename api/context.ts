@@ -11,6 +11,8 @@ export interface ApiContext {
   /** The pool under `db`, for the rate-limit store. */
   pool: Pool;
   temporal: Client;
+  /** Where `db` and `temporal` connect to (no credentials are shown from it). */
+  endpoints: Services['endpoints'];
   config: HubConfig;
   logger: Logger;
 }
@@ -19,6 +21,7 @@ export const apiContextOf = (services: Services, config: HubConfig, logger: Logg
   db: services.database.db,
   pool: services.database.pool,
   temporal: services.temporal,
+  endpoints: services.endpoints,
   config,
   logger,
 });

@@ -81,7 +81,7 @@ export const healthSchema = z.object({
   status: z.enum(['ok', 'unavailable']),
   version: z.string(),
   time: isoString,
-  checks: z.record(z.string(), z.object({ status: z.enum(['up', 'down']), latency_ms: z.number(), error: z.string().optional() })),
+  checks: z.record(z.string(), z.object({ status: z.enum(['up', 'down']), latency_ms: z.number(), address: z.string().optional().describe('host:port of the server probed'), error: z.string().optional() })),
 });
 const pageOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
 const historySchema = z.object({

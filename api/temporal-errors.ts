@@ -3,15 +3,19 @@ import {
   type Client,
   isGrpcCancelledError,
   isGrpcDeadlineError,
+  isGrpcServiceError,
+  ServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import type { Request } from 'express';
 import { PERMANENT_DATA_ERROR } from '../common/db/errors';
 import { deterministicId } from '../common/ids';
+import type { Logger } from '../common/logger';
+import { METRICS } from '../common/metrics/registry';
 import { STOP_FAILURES, type StopFailureType } from '../common/stops/failures';
 import { ApiError } from './errors';
 
@@ -51,20 +55,39 @@ export function isWorkflowGone(err: unknown): boolean {
 export const updateIdFor = (req: Request): string | undefined =>
   req.idempotency ? deterministicId('upd', req.auth!.tenantId, req.idempotency.key, req.idempotency.requestHash) : undefined;
 
+/** Any failure that came from Temporal (the server, the SDK or the workflow), as opposed to a bug of ours. */
+const isTemporalError = (err: unknown): boolean =>
+  err instanceof TemporalFailure || err instanceof ServiceError || err instanceof WorkflowUpdateFailedError || isGrpcServiceError(err);
+
 /**
  * Runs `send` (an Update, or any Temporal call) and waits at most `timeoutMs` for it. Past that
  * the caller gets a 503 with Retry-After instead of a connection that hangs; the change may still
- * be applied, which a retry with the same Idempotency-Key then finds.
+ * be applied, which a retry with the same Idempotency-Key then finds. A refusal the workflow
+ * gave becomes its contract error; a Temporal failure nobody here recognises is logged with the
+ * workflow's id, counted, and answered 503 (a retry can succeed), never a bare 500.
  */
-export async function withUpdateDeadline<T>(temporal: Client, timeoutMs: number, send: () => Promise<T>): Promise<T> {
+export async function withUpdateDeadline<T>(
+  ctx: { temporal: Client; config: { updateTimeoutMs: number }; logger: Logger },
+  workflowId: string,
+  send: () => Promise<T>,
+): Promise<T> {
+  const timeoutMs = ctx.config.updateTimeoutMs;
   try {
-    return await temporal.connection.withDeadline(Date.now() + timeoutMs, send);
+    return await ctx.temporal.connection.withDeadline(Date.now() + timeoutMs, send);
   } catch (err) {
+    if (err instanceof ApiError) throw err;
     // The deadline shows as DEADLINE_EXCEEDED, or as a cancelled call, depending on where it struck.
     if (isGrpcDeadlineError(err) || isGrpcCancelledError(err) || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
       throw busy(`no answer from the workflow within ${timeoutMs} ms; retry with the same Idempotency-Key`);
     }
-    throw err;
+    const refusal = updateFailureToApiError(err);
+    if (refusal) throw refusal;
+    // An ended workflow means something to the caller (see runUpdate).
+    if (isWorkflowGone(err) || !isTemporalError(err)) throw err;
+    const kind = (err as Error).constructor?.name ?? 'unknown';
+    METRICS.temporalUnrecognised.inc({ kind });
+    ctx.logger.error({ err, workflow_id: workflowId, kind }, 'unrecognised Temporal failure; answered 503');
+    throw busy('the workflow could not take this change right now; retry with the same Idempotency-Key');
   }
 }
 

@@ -49,6 +49,8 @@ export function resolveEndpoints(config: HubConfig): Endpoints {
 }
 
 export interface Services {
+  /** Where the two services are: what the process connected to, for /health to show. */
+  endpoints: Endpoints;
   database: DbHandle;
   temporal: Client;
   close(): Promise<void>;
@@ -59,13 +61,16 @@ export async function openServices(config: HubConfig, endpoints: Endpoints, logg
   const database = connectDatabase(endpoints.databaseUrl, { poolSize: config.databasePoolSize, logger });
   const applied = await migrateToLatest(database.db);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
-  const temporal = await connectClient({ address: endpoints.temporalAddress, ...config.temporal });
+  // The resolved address goes last: config.temporal.address is undefined without TEMPORAL_ADDRESS,
+  // and spread after it would wipe it, so the SDK would silently dial its default localhost:7233.
+  const temporal = await connectClient({ ...config.temporal, address: endpoints.temporalAddress });
   const version = await checkServerVersion(temporal);
   await waitForNamespace(temporal, (message) => logger.warn({ temporal: endpoints.temporalAddress }, message));
   logger.info({ temporal: endpoints.temporalAddress, server_version: version || 'unknown', namespace: config.temporal.namespace }, 'temporal connected');
   const registered = await registerSearchAttributes(temporal);
   if (registered.length) logger.info({ search_attributes: registered }, 'search attributes registered');
   return {
+    endpoints,
     database,
     temporal,
     close: async () => {

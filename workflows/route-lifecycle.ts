@@ -35,14 +35,15 @@ const fail = (r: Omit<StopRejection, 'ok'>): ApplicationFailure =>
 
 export const routeLifecycleWorkflow: RouteLifecycleWorkflow = async (input) => {
   const { tenantId, routeId } = input;
-  const loaded = await db.loadRoute(input);
-  if (!loaded) return { route_id: routeId, status: 'missing' };
-  let route: RouteResource = loaded;
+  /** Null until the first read; `missing` when there is no such route. */
+  let route: RouteResource | null = null;
+  let missing = false;
   let stopsEnded = 0;
   let checkedAt = 0;
   const lock = new FifoLock();
-  const show = (): void => setCurrentDetails(`${route.status}, ${route.stops.length} stops, driver ${route.driver_id}`);
-  show();
+  const show = (): void => {
+    if (route) setCurrentDetails(`${route.status}, ${route.stops.length} stops, driver ${route.driver_id}`);
+  };
 
   const settle = (r: RouteResult): RouteResource => {
     if (!r.ok) throw fail(r);
@@ -50,36 +51,57 @@ export const routeLifecycleWorkflow: RouteLifecycleWorkflow = async (input) => {
     show();
     return route;
   };
-  const apply = (change: RouteChange) => db.applyRouteChange({ tenantId, routeId, seq: route.version + 1, change }).then(settle);
-  const refuseUnless = (kind: RouteChangeKind): void => {
-    if (!canChangeRoute(kind, route.status)) throw fail({ type: 'InvalidTransition', message: `cannot ${kind} a route that is ${route.status}`, details: { current_status: route.status, action: kind } });
+  const apply = (current: RouteResource, change: RouteChange) => db.applyRouteChange({ tenantId, routeId, seq: current.version + 1, change }).then(settle);
+  const refuseUnless = (kind: RouteChangeKind, current: RouteResource): void => {
+    if (!canChangeRoute(kind, current.status)) throw fail({ type: 'InvalidTransition', message: `cannot ${kind} a route that is ${current.status}`, details: { current_status: current.status, action: kind } });
+  };
+  /**
+   * Before the route is read (an Update that came with the start) there is nothing to judge
+   * against: the validator lets it in and the handler judges it once the route is there.
+   */
+  const validate = (kind: RouteChangeKind) => (): void => {
+    if (route) refuseUnless(kind, route);
   };
   /** Runs one change after every change accepted before it, re-checked against the route as it is then. */
-  const change = (kind: RouteChangeKind, run: () => Promise<RouteResource>) =>
+  const change = (kind: RouteChangeKind, run: (current: RouteResource) => Promise<RouteResource>) =>
     lock.run(async () => {
-      refuseUnless(kind);
-      return run();
+      await condition(() => route !== null || missing);
+      if (!route) throw fail({ type: 'RouteNotFound', message: `no route ${routeId}`, details: {} });
+      refuseUnless(kind, route);
+      return run(route);
     });
 
+  // Every handler is registered before the first await, so an Update delivered with the
+  // workflow's first task (Update-with-Start right after creation) finds its handler.
   setHandler(routeStateQuery, () => route);
   setHandler(dispatchRouteUpdate, () => change('dispatch', async () => {
-    settle(await dispatcher.assignRouteStops(input));
-    return apply({ kind: 'dispatch' });
-  }), { validator: () => refuseUnless('dispatch') });
-  setHandler(startRouteUpdate, () => change('start', () => apply({ kind: 'start' })), { validator: () => refuseUnless('start') });
-  setHandler(patchRouteUpdate, (patch) => change('patch', () => apply({ kind: 'patch', patch })), { validator: (_patch: RoutePatchInput) => refuseUnless('patch') });
-  setHandler(deleteRouteUpdate, () => change('delete', () => apply({ kind: 'delete' })), { validator: () => refuseUnless('delete') });
+    const assigned = settle(await dispatcher.assignRouteStops(input));
+    return apply(assigned, { kind: 'dispatch' });
+  }), { validator: validate('dispatch') });
+  setHandler(startRouteUpdate, () => change('start', (r) => apply(r, { kind: 'start' })), { validator: validate('start') });
+  setHandler(patchRouteUpdate, (patch) => change('patch', (r) => apply(r, { kind: 'patch', patch })), { validator: (_patch: RoutePatchInput) => validate('patch')() });
+  setHandler(deleteRouteUpdate, () => change('delete', (r) => apply(r, { kind: 'delete' })), { validator: validate('delete') });
   setHandler(routeStopEndedSignal, () => {
     stopsEnded++;
   });
 
+  const loaded = await db.loadRoute(input);
+  if (!loaded) {
+    missing = true;
+    await condition(allHandlersFinished);
+    return { route_id: routeId, status: 'missing' };
+  }
+  route = loaded;
+  show();
+
   // Each time stops have ended since the last look, see whether the route is done.
-  while (!isRouteOver(route.status)) {
-    await condition(() => stopsEnded > checkedAt || isRouteOver(route.status));
-    if (isRouteOver(route.status)) break;
+  const over = (): boolean => isRouteOver(route!.status);
+  while (!over()) {
+    await condition(() => stopsEnded > checkedAt || over());
+    if (over()) break;
     checkedAt = stopsEnded;
     await lock.run(async () => {
-      if (canChangeRoute('complete', route.status)) await apply({ kind: 'complete' }).catch(() => undefined);
+      if (canChangeRoute('complete', route!.status)) await apply(route!, { kind: 'complete' }).catch(() => undefined);
     });
   }
   await condition(allHandlersFinished);

@@ -5,14 +5,14 @@ import { deterministicId } from '../../common/ids';
 import { iso } from '../../common/iso';
 import { idParam } from '../../common/schemas/primitives';
 import { MAX_BULK_STOPS, stopCreateSchema, type StopCreateInput } from '../../common/schemas/stops';
-import { importCommittedUpdate, importWorkflowOptions } from '../../common/temporal/bulk-import';
+import { importCommittedUpdate, importWorkflowId, importWorkflowOptions } from '../../common/temporal/bulk-import';
 import { bulkImportWorkflow } from '../../workflows/bulk-import';
 import type { ApiContext } from '../context';
 import { assertBrokersLinked } from '../broker-links';
 import { ApiError, conflict, type FieldError, fieldErrors, listedErrors, notFound } from '../errors';
 import { authOf } from '../middleware/auth';
 import { createdIdFor } from '../middleware/idempotency';
-import { updateFailureToApiError, updateIdFor, withUpdateDeadline } from '../temporal-errors';
+import { updateIdFor, withUpdateDeadline } from '../temporal-errors';
 import { parseId } from '../validate';
 
 export function importRoutes(ctx: ApiContext): Router {
@@ -69,17 +69,13 @@ export function importRoutes(ctx: ApiContext): Router {
     }
 
     const stops = items.map((data, i) => ({ id: deterministicId('stop', importId, String(i)), data }));
-    try {
-      const committed = await withUpdateDeadline(temporal, config.updateTimeoutMs, () =>
-        temporal.workflow.executeUpdateWithStart(importCommittedUpdate, {
-          updateId: updateIdFor(req),
-          startWorkflowOperation: new WithStartWorkflowOperation(bulkImportWorkflow, importWorkflowOptions(config.taskQueue, { tenantId, importId, stops })),
-        }),
-      );
-      res.status(201).location(`/v1/imports/${importId}`).json(committed);
-    } catch (err) {
-      throw updateFailureToApiError(err) ?? err;
-    }
+    const committed = await withUpdateDeadline(ctx, importWorkflowId(importId), () =>
+      temporal.workflow.executeUpdateWithStart(importCommittedUpdate, {
+        updateId: updateIdFor(req),
+        startWorkflowOperation: new WithStartWorkflowOperation(bulkImportWorkflow, importWorkflowOptions(config.taskQueue, { tenantId, importId, stops })),
+      }),
+    );
+    res.status(201).location(`/v1/imports/${importId}`).json(committed);
   });
 
   router.get('/imports/:id', async (req, res) => {

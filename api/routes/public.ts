@@ -7,6 +7,8 @@ import type { ApiContext } from '../context';
 export interface Check {
   status: 'up' | 'down';
   latency_ms: number;
+  /** Which server was probed (Temporal's host:port), so a hub talking to the wrong one shows it. */
+  address?: string;
   error?: string;
 }
 
@@ -35,12 +37,25 @@ async function timed(probe: () => Promise<unknown>): Promise<Check> {
   }
 }
 
+/** host:port of a connection string, never its credentials. */
+function postgresAddress(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Postgres and Temporal, each probed with its latency (shared with the Partner API's /health). */
 export async function dependencyChecks(ctx: ApiContext): Promise<{ checks: { postgres: Check; temporal: Check }; healthy: boolean }> {
   const [postgres, temporal] = await Promise.all([
     timed(() => sql`select 1`.execute(ctx.db)),
     timed(() => ctx.temporal.connection.workflowService.getSystemInfo({})),
   ]);
+  postgres.address = postgresAddress(ctx.endpoints.databaseUrl);
+  temporal.address = ctx.endpoints.temporalAddress;
   return { checks: { postgres, temporal }, healthy: postgres.status === 'up' && temporal.status === 'up' };
 }
 

@@ -16,6 +16,7 @@ import {
   deleteRouteUpdate,
   dispatchRouteUpdate,
   patchRouteUpdate,
+  routeWorkflowId,
   routeWorkflowOptions,
   startRouteUpdate,
 } from '../../common/temporal/route-lifecycle';
@@ -43,7 +44,7 @@ export function routeRoutes(ctx: ApiContext): Router {
 
   /** Sends a change to the route's workflow (starting it if it is not running yet). */
   const sendUpdate = <Arg extends unknown[]>(req: Request, route: RouteResource, update: UpdateDefinition<RouteResource, Arg>, ...args: Arg): Promise<RouteResource> =>
-    withUpdateDeadline(temporal, config.updateTimeoutMs, () =>
+    withUpdateDeadline(ctx, routeWorkflowId(route.id), () =>
       runUpdate(`route ${route.id}`, route.status, () =>
         temporal.workflow.executeUpdateWithStart(update, {
           args,

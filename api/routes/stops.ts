@@ -9,7 +9,7 @@ import { ACTION_SCHEMAS, stopCreateSchema, stopListQuerySchema, stopPatchSchema 
 import { STOP_FAILURES } from '../../common/stops/failures';
 import { actionPath, isTerminal, TRANSITION_ACTIONS } from '../../common/stops/lifecycle';
 import { toStopResource } from '../../common/stops/resource';
-import { patchStopUpdate, stopTransitionUpdates } from '../../common/temporal/stop-lifecycle';
+import { patchStopUpdate, stopTransitionUpdates, stopWorkflowId } from '../../common/temporal/stop-lifecycle';
 import { sendStopUpdate } from '../../common/temporal/stop-moves';
 import { insertNewStops } from '../../common/stops/insert';
 import { isUniqueViolation } from '../../common/db/errors';
@@ -46,7 +46,7 @@ export function stopRoutes(ctx: ApiContext): Router {
   };
 
   const sendUpdate = <Arg, Ret>(req: Request, stop: StopRow, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> =>
-    withUpdateDeadline(temporal, config.updateTimeoutMs, () =>
+    withUpdateDeadline(ctx, stopWorkflowId(stop.id), () =>
       sendStopUpdate(temporal, { taskQueue: config.taskQueue, workflow: stopLifecycleWorkflow, stop, updateId: updateIdFor(req) }, update, arg),
     );
 

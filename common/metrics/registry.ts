@@ -30,6 +30,12 @@ export const METRICS = {
     labelNames: ['api'] as const,
     registers,
   }),
+  temporalUnrecognised: new Counter({
+    name: 'dispatch_hub_temporal_unrecognised_failures_total',
+    help: 'Temporal failures the API did not recognise and answered 503, by error class',
+    labelNames: ['kind'] as const,
+    registers,
+  }),
   tries: new Counter({
     name: 'dispatch_hub_webhook_tries_total',
     help: 'Webhook tries recorded, by provider and outcome (succeeded, retrying, failed)',
