@@ -8,7 +8,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 
 export default tseslint.config(
   // test/partner-clients/ holds the Naveera seed's own client code, kept as the seed wrote it.
-  { ignores: ['node_modules/', 'dist/', '.data/', '.tools/', 'coverage/', 'bench/results/', '*.js', '*.mjs', 'test/partner-clients/', 'api/console/'] },
+  { ignores: ['node_modules/', 'dist/', '.data/', '.tools/', 'coverage/', 'bench/results/', '*.js', '*.mjs', 'test/partner-clients/', 'api/console/', 'dev/eslint/'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
