@@ -18,6 +18,14 @@ export interface QueueLimits {
   pollMs: number;
 }
 
+/**
+ * The hub's Temporal task queues (issue #22): stop and route Updates, subscriptions' retry
+ * timers, and background work (imports, recoveries, housekeeping) each have their own, with
+ * their own worker slots, so a backlog in one never delays the others.
+ */
+export const LANES = ['lifecycle', 'timers', 'background'] as const;
+export type Lane = (typeof LANES)[number];
+
 const flag = z
   .enum(['0', '1', 'true', 'false', ''])
   .optional()
@@ -37,7 +45,14 @@ const envSchema = z.object({
   TEMPORAL_TLS_KEY: z.string().min(1).optional(),
   TEMPORAL_TLS_CA: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** The lifecycle task queue's name; the other lanes' are derived from it (`<name>-timers`, `<name>-background`). */
   HUB_TASK_QUEUE: z.string().min(1).default('dispatch-hub'),
+  /** The lanes this worker process serves, comma-separated (default: all); give each its own workers in production. */
+  HUB_WORKER_LANES: z
+    .string()
+    .default(LANES.join(','))
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(LANES)).min(1, 'name at least one of lifecycle, timers, background')),
   HUB_DATA_DIR: z.string().min(1).default('.data'),
   HUB_DEV_API_KEY: z.string().optional(),
   HUB_ALLOW_PRIVATE_URLS: flag,
@@ -98,7 +113,10 @@ export interface HubConfig {
     /** Paths of PEM files, for mTLS (any of them turns TLS on). */
     mtls?: { cert?: string; key?: string; ca?: string; serverName?: string };
   };
-  taskQueue: string;
+  /** Each lane's task queue. */
+  taskQueues: Record<Lane, string>;
+  /** The lanes this worker process runs. */
+  workerLanes: Lane[];
   dataDir: string;
   devApiKey?: string;
   /** Where webhooks may go (see common/webhooks/url-policy.ts). */
@@ -138,7 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
           ? { cert: e.TEMPORAL_TLS_CERT, key: e.TEMPORAL_TLS_KEY, ca: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME }
           : undefined,
     },
-    taskQueue: e.HUB_TASK_QUEUE,
+    taskQueues: { lifecycle: e.HUB_TASK_QUEUE, timers: `${e.HUB_TASK_QUEUE}-timers`, background: `${e.HUB_TASK_QUEUE}-background` },
+    workerLanes: [...new Set(e.HUB_WORKER_LANES)],
     dataDir: path.resolve(e.HUB_DATA_DIR),
     devApiKey: e.HUB_DEV_API_KEY || undefined,
     urlPolicy: { allowPrivate: e.HUB_ALLOW_PRIVATE_URLS, extraPorts: e.HUB_WEBHOOK_ALLOWED_PORTS },

@@ -40,7 +40,7 @@ export function recoveryRoutes(ctx: ApiContext): Router {
     await createRecovery(db, sub, { ...r, id });
     await temporal.workflow.start(
       recoveryWorkflow,
-      recoveryWorkflowOptions(config.taskQueue, { tenantId: sub.tenant_id, recoveryId: id, subscriptionId: sub.id, batch: config.deliveryQueue.perSubscription }),
+      recoveryWorkflowOptions(config.taskQueues.background, { tenantId: sub.tenant_id, recoveryId: id, subscriptionId: sub.id, batch: config.deliveryQueue.perSubscription }),
     );
     return (await loadRecovery(db, sub.tenant_id, id))!;
   };
