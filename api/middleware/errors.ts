@@ -3,7 +3,7 @@ import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'exp
 import { racedConstraint, type RacedConstraint } from '../../common/db/errors';
 import type { Logger } from '../../common/logger';
 import { ApiError, clip } from '../errors';
-import { keyInProgress } from './idempotency';
+import { answerLeavesRecord, keyInProgress } from './idempotency';
 
 export const unknownRoute: RequestHandler = (req) => {
   throw new ApiError(404, 'not_found', `no route for ${clip(req.method, 20)} ${clip(req.path, 200)}`);
@@ -57,9 +57,11 @@ export const renderContractError: ErrorRenderer = (res, error) => {
  * whichever handler created it; the answer is the idempotency check's own.
  */
 const KEYED_IDS: readonly RacedConstraint[] = ['stops_pkey', 'routes_pkey', 'webhook_subscriptions_pkey'];
-const keyedTwin = (req: Request, err: unknown): ApiError | undefined => {
+const keyedTwin = (req: Request, res: Response, err: unknown): ApiError | undefined => {
   const constraint = racedConstraint(err);
-  return req.idempotency && constraint && KEYED_IDS.includes(constraint) ? keyInProgress() : undefined;
+  if (!req.idempotency || !constraint || !KEYED_IDS.includes(constraint)) return undefined;
+  answerLeavesRecord(res);
+  return keyInProgress();
 };
 
 export function errorHandler(logger: Logger, render: ErrorRenderer = renderContractError): ErrorRequestHandler {
@@ -67,7 +69,7 @@ export function errorHandler(logger: Logger, render: ErrorRenderer = renderContr
     const known =
       err instanceof ApiError
         ? err
-        : keyedTwin(req, err) ??
+        : keyedTwin(req, res, err) ??
           fromBodyParser(err ?? {}) ??
           // Other http-errors (e.g. a URI that cannot be decoded) carry a 4xx status of their own.
           (typeof err?.status === 'number' && err.status >= 400 && err.status < 500

@@ -11,7 +11,7 @@
  * a key that may make the request. Answers are stored sealed (they can carry a webhook secret).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { sql } from 'kysely';
 import type { Db } from '../../common/db/connect';
 import { deterministicId, deterministicUuid, type IdPrefix, newId } from '../../common/ids';
@@ -31,6 +31,18 @@ const NOT_KEPT = new Set([401, 403, 408, 429]);
  */
 export const keyInProgress = (): ApiError =>
   new ApiError(409, 'conflict', 'a request with this Idempotency-Key is still in progress; retry shortly', { field: 'Idempotency-Key', reason: 'idempotency_key_in_progress' });
+
+/** Answers that leave the key's record to the twin request that shares it (see `answerLeavesRecord`). */
+const leavesRecord = new WeakSet<Response>();
+
+/**
+ * Marks this answer as not the key's: a keyed request that met its twin's row (both took the
+ * key, one of them over a record it judged abandoned) says "in progress", and must neither
+ * replace the twin's stored answer nor delete it.
+ */
+export const answerLeavesRecord = (res: Response): void => {
+  leavesRecord.add(res);
+};
 
 /** The id of a resource this request creates: derived from its Idempotency-Key and body, else new. */
 export function createdIdFor(req: Request, prefix: IdPrefix, tenantId: string): string {
@@ -92,6 +104,7 @@ export function idempotency(db: Db, box: SecretBox, ownerOf: (req: Request) => s
     req.idempotency = { key, requestHash: hash };
     const send = res.json.bind(res);
     res.json = (body: unknown) => {
+      if (leavesRecord.has(res)) return send(body);
       // 5xx and caller-specific answers are not kept: the retry should do the work again.
       const keep = res.statusCode < 500 && !NOT_KEPT.has(res.statusCode);
       const store = keep
