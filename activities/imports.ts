@@ -1,7 +1,8 @@
 /** The bulk import's one transaction. */
 import { sql } from 'kysely';
-import { isUniqueViolation } from '../common/db/errors';
+import { raceAnswer } from '../common/db/errors';
 import type { ImportActivities, ImportCommitted } from '../common/temporal/bulk-import';
+import { type ConflictReason, importValuesTaken } from '../common/stops/conflicts';
 import { insertNewStops } from '../common/stops/insert';
 import type { ActivityDeps } from './deps';
 
@@ -30,13 +31,14 @@ export function importActivities({ db, config }: ActivityDeps): ImportActivities
           return { ok: true as const, committed: summary(ordered) };
         });
       } catch (err) {
-        if (isUniqueViolation(err, 'stops_broker_trip_key')) {
-          return { ok: false, type: 'Conflict', message: 'a broker_trip_id in this import is taken for its broker', details: { reason: 'duplicate_broker_trip_id', detail: (err as { detail?: string }).detail ?? null } };
-        }
-        if (isUniqueViolation(err, 'stops_tenant_external_ref_key')) {
-          const detail = (err as { detail?: string }).detail ?? null;
-          return { ok: false, type: 'Conflict', message: 'an external_ref in this import was taken meanwhile', details: { reason: 'duplicate_external_ref', detail } };
-        }
+        // A concurrent import (or stop) committed a value of this batch first: the answer is the
+        // API's own check, read again now that the winner is visible.
+        const taken = (fallback: ConflictReason) => async () => (await importValuesTaken(db, input.tenantId, input.importId, input.stops.map((s) => s.data))) ?? fallback;
+        const answer = await raceAnswer(err, {
+          stops_tenant_external_ref_key: taken({ message: 'an external_ref in this import was taken meanwhile', details: { reason: 'duplicate_external_ref' } }),
+          stops_broker_trip_key: taken({ message: 'a broker_trip_id in this import was taken meanwhile', details: { reason: 'duplicate_broker_trip_id' } }),
+        });
+        if (answer) return { ok: false, type: 'Conflict', ...answer };
         throw err;
       }
     },

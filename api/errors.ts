@@ -3,6 +3,7 @@
  * it. Every failure the API can answer goes through `ApiError` so no handler invents its own.
  */
 import type { ZodError } from 'zod';
+import type { ConflictReason } from '../common/stops/conflicts';
 
 export type ErrorCode =
   | 'validation_error'
@@ -40,6 +41,9 @@ export const notFound = (what = 'resource'): ApiError => new ApiError(404, 'not_
 
 export const conflict = (message: string, details: Record<string, unknown> = {}): ApiError =>
   new ApiError(409, 'conflict', message, details);
+
+/** The 409 for a value that is taken, worded once for the API and the activities (common/stops/conflicts.ts). */
+export const conflictFrom = (reason: ConflictReason): ApiError => conflict(reason.message, reason.details);
 
 export const badRequest = (message: string, details: Record<string, unknown> = {}): ApiError =>
   new ApiError(400, 'validation_error', message, details);
