@@ -117,6 +117,8 @@ export const stopResourceSchema = z.object({
   completion: z.record(z.string(), z.unknown()).nullable(),
   failure: z.record(z.string(), z.unknown()).nullable(),
   cancellation: z.record(z.string(), z.unknown()).nullable(),
+  /** When the stop was picked up (null before). */
+  picked_up_at: z.string().nullable(),
   version: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),
