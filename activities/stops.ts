@@ -33,6 +33,8 @@ function actionColumns(change: Extract<StopChange, { kind: 'transition' }>, now:
       return { status, driver_id: (p as ActionPayloads['assign']).driver_id };
     case 'unassign':
       return { status, driver_id: null };
+    case 'pick_up':
+      return { status, picked_up_at: new Date(now) };
     case 'complete':
       return { status, completion: { notes: p.notes ?? null, proof: p.proof ?? null, completed_at: now } };
     case 'fail':

@@ -84,6 +84,8 @@ export interface StopsTable {
   completion: Json<Record<string, unknown> | null>;
   failure: Json<Record<string, unknown> | null>;
   cancellation: Json<Record<string, unknown> | null>;
+  /** When the stop was (first) picked up; null before. */
+  picked_up_at: Timestamp | null;
   import_id: string | null;
   /** Null until a move or the lifecycle starter started the stop's lifecycle workflow. */
   lifecycle_started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;

@@ -50,6 +50,7 @@ const newStopRow = (tenantId: string, id: string, data: StopCreateInput, importI
   completion: null,
   failure: null,
   cancellation: null,
+  picked_up_at: null,
   import_id: importId,
   lifecycle_started_at: null,
   created_at: now,
