@@ -12,6 +12,7 @@ import * as m0009 from './migrations/0009_import_progress_from_stops';
 import * as m0010 from './migrations/0010_partners';
 import * as m0011 from './migrations/0011_routes_and_dialect_fields';
 import * as m0012 from './migrations/0012_recoveries';
+import * as m0014 from './migrations/0014_tenant_quotas';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
@@ -26,6 +27,8 @@ const migrations: Record<string, Migration> = {
   '0010_partners': m0010,
   '0011_routes_and_dialect_fields': m0011,
   '0012_recoveries': m0012,
+  // 0013 is taken by another change in progress.
+  '0014_tenant_quotas': m0014,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
