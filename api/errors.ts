@@ -3,6 +3,7 @@
  * it. Every failure the API can answer goes through `ApiError` so no handler invents its own.
  */
 import type { ZodError } from 'zod';
+import type { QuotaExceededError } from '../common/quotas';
 
 export type ErrorCode =
   | 'validation_error'
@@ -14,6 +15,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  | 'quota_exceeded'
   | 'subscription_limit_exceeded'
   | 'delivery_not_retryable'
   | 'trip_not_found'
@@ -40,6 +42,9 @@ export const notFound = (what = 'resource'): ApiError => new ApiError(404, 'not_
 
 export const conflict = (message: string, details: Record<string, unknown> = {}): ApiError =>
   new ApiError(409, 'conflict', message, details);
+
+/** Over a tenant quota: 429 naming it, with Retry-After (the error handler reads `retry_after`). */
+export const quotaExceeded = (err: QuotaExceededError): ApiError => new ApiError(429, 'quota_exceeded', err.message, err.details);
 
 export const badRequest = (message: string, details: Record<string, unknown> = {}): ApiError =>
   new ApiError(400, 'validation_error', message, details);

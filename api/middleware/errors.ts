@@ -1,7 +1,8 @@
 /** The last two handlers: unknown routes (404) and every thrown error, always as contract JSON. */
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../../common/logger';
-import { ApiError, clip } from '../errors';
+import { QuotaExceededError } from '../../common/quotas';
+import { ApiError, clip, quotaExceeded } from '../errors';
 
 export const unknownRoute: RequestHandler = (req) => {
   throw new ApiError(404, 'not_found', `no route for ${clip(req.method, 20)} ${clip(req.path, 200)}`);
@@ -54,7 +55,9 @@ export function errorHandler(logger: Logger, render: ErrorRenderer = renderContr
     const known =
       err instanceof ApiError
         ? err
-        : fromBodyParser(err ?? {}) ??
+        : err instanceof QuotaExceededError
+          ? quotaExceeded(err)
+          : fromBodyParser(err ?? {}) ??
           // Other http-errors (e.g. a URI that cannot be decoded) carry a 4xx status of their own.
           (typeof err?.status === 'number' && err.status >= 400 && err.status < 500
             ? new ApiError(err.status === 404 ? 404 : 400, err.status === 404 ? 'not_found' : 'validation_error', 'bad request')

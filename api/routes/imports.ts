@@ -3,6 +3,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { Router } from 'express';
 import { deterministicId } from '../../common/ids';
 import { iso } from '../../common/iso';
+import { precheckImport } from '../../common/quotas';
 import { idParam } from '../../common/schemas/primitives';
 import { MAX_BULK_STOPS, stopCreateSchema, type StopCreateInput } from '../../common/schemas/stops';
 import { importCommittedUpdate, importWorkflowOptions } from '../../common/temporal/bulk-import';
@@ -67,6 +68,8 @@ export function importRoutes(ctx: ApiContext): Router {
         });
       }
     }
+
+    await precheckImport(db, config.quotaDefaults, tenantId, importId, items.length);
 
     const stops = items.map((data, i) => ({ id: deterministicId('stop', importId, String(i)), data }));
     try {
