@@ -4,6 +4,7 @@ import { raceAnswer } from '../common/db/errors';
 import type { ImportActivities, ImportCommitted } from '../common/temporal/bulk-import';
 import { type ConflictReason, importValuesTaken } from '../common/stops/conflicts';
 import { insertNewStops } from '../common/stops/insert';
+import { assertImportSlot, lockTenantFor, QuotaExceededError, tenantQuotas } from '../common/quotas';
 import type { ActivityDeps } from './deps';
 
 export function importActivities({ db, config }: ActivityDeps): ImportActivities {
@@ -27,10 +28,15 @@ export function importActivities({ db, config }: ActivityDeps): ImportActivities
             const order = new Map(input.stops.map((s, i) => [s.id, i]));
             return { ok: true as const, committed: summary(rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!)) };
           }
-          const ordered = await insertNewStops(trx, input.tenantId, input.stops, { source: 'import', importId: input.importId, geocoderUrl: config.geocoderUrl });
+          // Quotas, checked where they cannot race: one import of a tenant commits at a time, and
+          // the stops count toward the day in this transaction (refused whole past it).
+          await lockTenantFor(trx, 'imports', input.tenantId);
+          await assertImportSlot(trx, (await tenantQuotas(trx, config.quotaDefaults, input.tenantId)).limits, input.tenantId, input.importId);
+          const ordered = await insertNewStops(trx, input.tenantId, input.stops, { source: 'import', importId: input.importId, geocoderUrl: config.geocoderUrl, defaultStopsPerDay: config.quotaDefaults.stops_per_day });
           return { ok: true as const, committed: summary(ordered) };
         });
       } catch (err) {
+        if (err instanceof QuotaExceededError) return { ok: false, type: 'QuotaExceeded', message: err.message, details: err.details };
         // A concurrent import (or stop) committed a value of this batch first: the answer is the
         // API's own check, read again now that the winner is visible.
         const taken = (fallback: ConflictReason) => async () => (await importValuesTaken(db, input.tenantId, input.importId, input.stops.map((s) => s.data))) ?? fallback;

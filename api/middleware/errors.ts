@@ -2,7 +2,8 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { racedConstraint, type RacedConstraint } from '../../common/db/errors';
 import type { Logger } from '../../common/logger';
-import { ApiError, clip } from '../errors';
+import { QuotaExceededError } from '../../common/quotas';
+import { ApiError, clip, quotaExceeded } from '../errors';
 import { answerLeavesRecord, keyInProgress } from './idempotency';
 
 export const unknownRoute: RequestHandler = (req) => {
@@ -69,7 +70,9 @@ export function errorHandler(logger: Logger, render: ErrorRenderer = renderContr
     const known =
       err instanceof ApiError
         ? err
-        : keyedTwin(req, res, err) ??
+        : err instanceof QuotaExceededError
+          ? quotaExceeded(err)
+          : keyedTwin(req, res, err) ??
           fromBodyParser(err ?? {}) ??
           // Other http-errors (e.g. a URI that cannot be decoded) carry a 4xx status of their own.
           (typeof err?.status === 'number' && err.status >= 400 && err.status < 500

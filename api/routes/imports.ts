@@ -3,6 +3,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { Router } from 'express';
 import { deterministicId } from '../../common/ids';
 import { iso } from '../../common/iso';
+import { precheckImport } from '../../common/quotas';
 import { idParam } from '../../common/schemas/primitives';
 import { MAX_BULK_STOPS, stopCreateSchema, type StopCreateInput } from '../../common/schemas/stops';
 import { importCommittedUpdate, importWorkflowId, importWorkflowOptions } from '../../common/temporal/bulk-import';
@@ -69,6 +70,8 @@ export function importRoutes(ctx: ApiContext): Router {
     // The import's activity answers a race lost to a concurrent import with this same check.
     const taken = await importValuesTaken(db, tenantId, importId, items);
     if (taken) throw conflictFrom(taken);
+
+    await precheckImport(db, config.quotaDefaults, tenantId, importId, items.length);
 
     const stops = items.map((data, i) => ({ id: deterministicId('stop', importId, String(i)), data }));
     const committed = await withUpdateDeadline(ctx, importWorkflowId(importId), () =>

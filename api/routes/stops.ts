@@ -71,7 +71,7 @@ export function stopRoutes(ctx: ApiContext): Router {
       }
     }
     try {
-      const [row] = await insertNewStops(db, tenantId, [{ id: stopId, data }], { source: 'api', geocoderUrl: config.geocoderUrl });
+      const [row] = await insertNewStops(db, tenantId, [{ id: stopId, data }], { source: 'api', geocoderUrl: config.geocoderUrl, defaultStopsPerDay: config.quotaDefaults.stops_per_day });
       res.status(201).location(`/v1/stops/${row!.id}`).json(toStopResource(row!));
     } catch (err) {
       // The unique indexes are the check: a second request, concurrent or not, gets the same 409.

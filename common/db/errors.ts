@@ -18,6 +18,8 @@ const RACED_CONSTRAINTS = [
   'stops_pkey',
   'routes_pkey',
   'webhook_subscriptions_pkey',
+  // One running recovery per subscription (0014_tenant_quotas): two created at once.
+  'webhook_recoveries_one_running_idx',
 ] as const;
 
 export type RacedConstraint = (typeof RACED_CONSTRAINTS)[number];

@@ -13,6 +13,7 @@ import * as m0010 from './migrations/0010_partners';
 import * as m0011 from './migrations/0011_routes_and_dialect_fields';
 import * as m0012 from './migrations/0012_recoveries';
 import * as m0013 from './migrations/0013_stop_picked_up_at';
+import * as m0014 from './migrations/0014_tenant_quotas';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0011_routes_and_dialect_fields': m0011,
   '0012_recoveries': m0012,
   '0013_stop_picked_up_at': m0013,
+  '0014_tenant_quotas': m0014,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
