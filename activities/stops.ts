@@ -9,24 +9,17 @@ import { type Kysely, sql } from 'kysely';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { assignmentProblem } from '../common/drivers/assignment';
 import { geocodeAtWrite } from '../common/geocoding/at-write';
-import { isPermanentDbError, isUniqueViolation } from '../common/db/errors';
+import { isPermanentDbError, raceAnswer } from '../common/db/errors';
 import type { Database, StopRow } from '../common/db/schema';
 import { eventWrites, notifyIfQueued } from '../common/events/append';
 import type { ActionPayloads } from '../common/schemas/stops';
 import { stopColumns } from '../common/stops/columns';
-import type { StopRejection } from '../common/stops/failures';
+import { brokerTripIdTaken, externalRefTaken } from '../common/stops/conflicts';
 import { canTransition, stopEventId, type StopSource, TRANSITIONS } from '../common/stops/lifecycle';
 import { toStopResource } from '../common/stops/resource';
 import type { StopActivities, StopChange, StopResult } from '../common/temporal/stop-lifecycle';
 import { planDeliveries } from '../common/webhooks/plan';
 import type { ActivityDeps } from './deps';
-
-const duplicateRef = (ref: string | null | undefined): StopRejection => ({
-  ok: false,
-  type: 'Conflict',
-  message: `a stop with external_ref "${ref}" already exists`,
-  details: { field: 'external_ref', value: ref ?? null, reason: 'duplicate_external_ref' },
-});
 
 /** Columns a change may set: every one but the creation time. */
 type ChangedColumns = Partial<Omit<StopRow, 'id' | 'tenant_id' | 'created_at' | 'trip_id'>>;
@@ -40,6 +33,8 @@ function actionColumns(change: Extract<StopChange, { kind: 'transition' }>, now:
       return { status, driver_id: (p as ActionPayloads['assign']).driver_id };
     case 'unassign':
       return { status, driver_id: null };
+    case 'pick_up':
+      return { status, picked_up_at: new Date(now) };
     case 'complete':
       return { status, completion: { notes: p.notes ?? null, proof: p.proof ?? null, completed_at: now } };
     case 'fail':
@@ -154,9 +149,11 @@ export function stopActivities({ db, config }: ActivityDeps): StopActivities {
         // (a repeat of this change, or a driver who just went offline) and answers for it.
         return (await tryChange(db, config.geocoderUrl, input)) ?? (await tryChange(db, config.geocoderUrl, input)) ?? { ok: false, type: 'Conflict', message: 'the stop changed underneath this request', details: {} };
       } catch (err) {
-        if (isUniqueViolation(err, 'stops_tenant_external_ref_key') && input.change.kind === 'patch') return duplicateRef(input.change.patch.external_ref);
-        if (isUniqueViolation(err, 'stops_broker_trip_key') && input.change.kind === 'patch') {
-          return { ok: false, type: 'Conflict', message: 'this broker already has a trip with this broker_trip_id', details: { field: 'broker_trip_id', value: input.change.patch.broker_trip_id ?? null, reason: 'duplicate_broker_trip_id' } };
+        // Another stop took the value between the API's check and this write: the check's 409.
+        if (input.change.kind === 'patch') {
+          const { patch } = input.change;
+          const taken = await raceAnswer(err, { stops_tenant_external_ref_key: () => externalRefTaken(patch.external_ref), stops_broker_trip_key: () => brokerTripIdTaken(patch.broker_trip_id) });
+          if (taken) return { ok: false, type: 'Conflict', ...taken };
         }
         // Retrying cannot store what the database refused once: the request gets a 400 and the
         // stop stays as it was, free to move on.

@@ -61,7 +61,7 @@ export function createApp(ctx: ApiContext): express.Express {
   const v1 = Router();
   const limits = new RateLimits(ctx.pool);
   v1.use(requestChecks(ctx, { authenticate: authenticate(ctx.db), guards, rateLimit: rateLimit(limits), ownerOf: (req) => authOf(req).tenantId }));
-  v1.use(accountRoutes(limits));
+  v1.use(accountRoutes(limits, ctx.db, ctx.config));
   v1.use(importRoutes(ctx));
   v1.use(stopRoutes(ctx));
   v1.use(driverRoutes(ctx));

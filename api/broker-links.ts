@@ -32,7 +32,3 @@ export async function assertBrokersLinked(db: Db, tenantId: string, items: reado
     ...listedErrors(errors),
   });
 }
-
-/** A broker's own reference is unique per broker. */
-export const duplicateBrokerTripId = (value: unknown): ApiError =>
-  new ApiError(409, 'conflict', 'this broker already has a trip with this broker_trip_id', { field: 'broker_trip_id', value, reason: 'duplicate_broker_trip_id' });

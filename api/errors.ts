@@ -3,6 +3,8 @@
  * it. Every failure the API can answer goes through `ApiError` so no handler invents its own.
  */
 import type { ZodError } from 'zod';
+import type { ConflictReason } from '../common/stops/conflicts';
+import type { QuotaExceededError } from '../common/quotas';
 
 export type ErrorCode =
   | 'validation_error'
@@ -14,6 +16,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  | 'quota_exceeded'
   | 'subscription_limit_exceeded'
   | 'delivery_not_retryable'
   | 'trip_not_found'
@@ -40,6 +43,11 @@ export const notFound = (what = 'resource'): ApiError => new ApiError(404, 'not_
 
 export const conflict = (message: string, details: Record<string, unknown> = {}): ApiError =>
   new ApiError(409, 'conflict', message, details);
+
+/** The 409 for a value that is taken, worded once for the API and the activities (common/stops/conflicts.ts). */
+export const conflictFrom = (reason: ConflictReason): ApiError => conflict(reason.message, reason.details);
+/** Over a tenant quota: 429 naming it, with Retry-After (the error handler reads `retry_after`). */
+export const quotaExceeded = (err: QuotaExceededError): ApiError => new ApiError(429, 'quota_exceeded', err.message, err.details);
 
 export const badRequest = (message: string, details: Record<string, unknown> = {}): ApiError =>
   new ApiError(400, 'validation_error', message, details);

@@ -21,6 +21,8 @@ export interface Operation<Scope extends string = string> {
   params?: Record<string, z.ZodType>;
   status: number;
   response?: z.ZodType;
+  /** The tenant quotas this operation counts toward (a 429 `quota_exceeded` past one). */
+  quotas?: readonly string[];
 }
 
 export const openApiPath = (expressPath: string): string => expressPath.replace(/:([A-Za-z_]+)/g, '{$1}');
@@ -51,7 +53,7 @@ const RATE_LIMIT_HEADERS: Headers = {
  * Every error an operation can answer, each with the error schema: bad input (body, query or
  * path), no or a bad key, a key without the scope, another tenant's or a missing id, a
  * conflict (a state that refuses the change, or an Idempotency-Key reused with another body),
- * a body too large or not JSON, and the rate limit (with Retry-After).
+ * a body too large or not JSON, and the rate limit or a tenant quota (with Retry-After).
  */
 function errorResponses(o: Operation, info: DocumentInfo, hasPathParams: boolean) {
   const error = (description: string, headers?: Headers): ResponseConfig => ({ description, content: { 'application/json': { schema: info.errorSchema } }, ...(headers ? { headers } : {}) });
@@ -64,7 +66,7 @@ function errorResponses(o: Operation, info: DocumentInfo, hasPathParams: boolean
     ...(hasPathParams ? { 404: error('No such resource for this key (another tenant\'s or broker\'s is 404 too)') } : {}),
     ...(writes && o.scope ? { 409: error('Conflict: the resource\'s state refuses the change (details say which), or an Idempotency-Key reused with another request') } : {}),
     ...(writes ? { 413: error('Request body larger than the limit'), 415: error('Request body not UTF-8 JSON') } : {}),
-    ...(o.scope ? { 429: error('Rate limit reached', { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } }, ...(RATE_LIMIT_HEADERS as object) } as Headers) } : {}),
+    ...(o.scope ? { 429: error(o.quotas ? `Rate limit reached, or over the tenant's quota (\`quota_exceeded\`, details.quota: ${o.quotas.join(' or ')})` : 'Rate limit reached', { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } }, ...(RATE_LIMIT_HEADERS as object) } as Headers) } : {}),
   };
 }
 

@@ -75,7 +75,25 @@ export const importCreatedSchema = z.object({
   count: z.number().int(),
   stops: z.array(z.object({ id: z.string(), external_ref: z.string().nullable(), status: z.string() })),
 });
-export const meSchema = z.object({ tenant_id: z.string(), key_id: z.string(), scopes: z.array(z.string()), rate_limit_tier: z.string(), rate_limit_per_minute: z.number().int() });
+const quotaSchema = z.object({
+  limit: z.number().int(),
+  used: z.number().int(),
+  /** `tenant`: set for this tenant with hub-admin; `default`: the hub's. */
+  source: z.enum(['tenant', 'default']),
+});
+export const meSchema = z.object({
+  tenant_id: z.string(),
+  key_id: z.string(),
+  scopes: z.array(z.string()),
+  rate_limit_tier: z.string(),
+  rate_limit_per_minute: z.number().int(),
+  quotas: z.object({
+    stops_per_day: quotaSchema.extend({ resets_at: isoString }).describe('Stops created today (UTC), by POST /v1/stops and imports'),
+    imports_in_flight: quotaSchema.describe('Imports whose stops have not all started their lifecycle (GET /v1/imports/:id not yet `completed`)'),
+    recoveries_in_flight: quotaSchema.describe('Recoveries and replays running'),
+  }),
+});
+export type MeResource = z.infer<typeof meSchema>;
 export const rateLimitStatusSchema = z.object({ tier: z.string(), limit: z.number().int(), remaining: z.number().int(), reset_at: z.number().int(), window_seconds: z.number().int() });
 export const healthSchema = z.object({
   status: z.enum(['ok', 'unavailable']),
@@ -102,10 +120,10 @@ export const OPERATIONS: Operation<Scope>[] = [
   op({ method: 'get', path: '/time', tag: 'Public', summary: 'Server time', scope: null, status: 200, response: z.object({ now: isoString, unix: z.number().int(), unix_ms: z.number().int() }) }),
   op({ method: 'get', path: '/changelog', tag: 'Public', summary: 'API versions', scope: null, status: 200 }),
   op({ method: 'get', path: '/v1/openapi.json', tag: 'Public', summary: 'This document', scope: null, status: 200 }),
-  op({ method: 'get', path: '/v1/me', tag: 'Account', summary: 'The tenant, key and scopes of the presented key', scope: 'any', status: 200, response: meSchema }),
+  op({ method: 'get', path: '/v1/me', tag: 'Account', summary: 'The tenant, key and scopes of the presented key, and the tenant\'s quotas with what is used', scope: 'any', status: 200, response: meSchema }),
   op({ method: 'get', path: '/v1/rate-limit-status', tag: 'Account', summary: 'Where the key stands against its rate limit', scope: 'any', status: 200, response: rateLimitStatusSchema }),
 
-  op({ method: 'post', path: '/v1/stops', tag: 'Stops', summary: 'Create a stop', scope: 'stops:write', body: stopCreateSchema, status: 201, response: stopResourceSchema }),
+  op({ method: 'post', path: '/v1/stops', tag: 'Stops', summary: 'Create a stop', scope: 'stops:write', body: stopCreateSchema, status: 201, quotas: ['stops_per_day'], response: stopResourceSchema }),
   op({ method: 'get', path: '/v1/stops', tag: 'Stops', summary: 'List stops (cursor pagination)', scope: 'stops:read', query: stopListQuerySchema, status: 200, response: pageOf(stopResourceSchema) }),
   op({ method: 'get', path: '/v1/stops/:id', tag: 'Stops', summary: 'Get a stop', scope: 'stops:read', status: 200, response: stopResourceSchema }),
   op({ method: 'patch', path: '/v1/stops/:id', tag: 'Stops', summary: 'Change a stop (not once terminal)', scope: 'stops:write', body: stopPatchSchema, status: 200, response: stopResourceSchema }),
@@ -113,7 +131,7 @@ export const OPERATIONS: Operation<Scope>[] = [
   ...TRANSITION_ACTIONS.map((action) =>
     op({ method: 'post', path: `/v1/stops/:id/${actionPath(action)}`, tag: 'Stop lifecycle', summary: `${action.replace('_', ' ')} (409 with the current status if not allowed)`, scope: 'stops:write', body: ACTION_SCHEMAS[action], status: 200, response: stopResourceSchema }),
   ),
-  op({ method: 'post', path: '/v1/stops/bulk', tag: 'Bulk import', summary: 'Import 1–500 stops, all or nothing', scope: 'stops:write', body: z.array(stopCreateSchema).min(1).max(500), status: 201, response: importCreatedSchema }),
+  op({ method: 'post', path: '/v1/stops/bulk', tag: 'Bulk import', summary: 'Import 1–500 stops, all or nothing (refused whole past the day\'s stop quota)', scope: 'stops:write', body: z.array(stopCreateSchema).min(1).max(500), status: 201, quotas: ['stops_per_day', 'imports_in_flight'], response: importCreatedSchema }),
   op({ method: 'get', path: '/v1/imports/:id', tag: 'Bulk import', summary: 'Progress and counts of an import', scope: 'stops:read', status: 200, response: importSchema }),
 
   op({ method: 'post', path: '/v1/drivers', tag: 'Drivers', summary: 'Create a driver', scope: 'drivers:write', body: driverCreateSchema, status: 201, response: driverResourceSchema }),
@@ -142,8 +160,8 @@ export const OPERATIONS: Operation<Scope>[] = [
   op({ method: 'get', path: '/v1/webhooks/deliveries', tag: 'Webhooks', summary: 'List deliveries', scope: 'webhooks:manage', query: deliveryListQuerySchema, status: 200, response: z.object({ items: z.array(deliverySchema), total: z.number().int(), page: z.number().int(), page_size: z.number().int(), has_more: z.boolean() }) }),
   op({ method: 'get', path: '/v1/webhooks/deliveries/:id', tag: 'Webhooks', summary: 'A delivery with every try', scope: 'webhooks:manage', status: 200, response: deliverySchema.extend({ attempts: z.array(attemptSchema) }) }),
   op({ method: 'post', path: '/v1/webhooks/deliveries/:id/retry', tag: 'Webhooks', summary: 'Retry a failed delivery', scope: 'webhooks:manage', status: 202, response: z.object({ delivery_id: z.string(), event_id: z.string(), status: z.string(), next_retry_at: isoString, message: z.string() }) }),
-  op({ method: 'post', path: '/v1/webhooks/subscriptions/:id/recover', tag: 'Recovery', summary: 'Re-send every delivery that ended failed in a window, in event order, paced (202; a recover/<id> workflow)', scope: 'webhooks:manage', body: recoverSchema, status: 202, response: recoveryResourceSchema }),
-  op({ method: 'post', path: '/v1/webhooks/subscriptions/:id/replay', tag: 'Recovery', summary: 'Re-send chosen events (delivered or not) with their message ids', scope: 'webhooks:manage', body: replaySchema, status: 202, response: recoveryResourceSchema }),
+  op({ method: 'post', path: '/v1/webhooks/subscriptions/:id/recover', tag: 'Recovery', summary: 'Re-send every delivery that ended failed in a window, in event order, paced (202; a recover/<id> workflow; 409 naming the running one if the subscription has one)', scope: 'webhooks:manage', body: recoverSchema, status: 202, quotas: ['recoveries_in_flight'], response: recoveryResourceSchema }),
+  op({ method: 'post', path: '/v1/webhooks/subscriptions/:id/replay', tag: 'Recovery', summary: 'Re-send chosen events (delivered or not) with their message ids (409 naming the running one if the subscription has one)', scope: 'webhooks:manage', body: replaySchema, status: 202, quotas: ['recoveries_in_flight'], response: recoveryResourceSchema }),
   op({ method: 'get', path: '/v1/webhooks/recoveries/:id', tag: 'Recovery', summary: 'A recovery or replay and its progress (queued, sent, succeeded, failed)', scope: 'webhooks:manage', status: 200, response: recoveryResourceSchema }),
   op({ method: 'post', path: '/v1/webhooks/recoveries/:id/cancel', tag: 'Recovery', summary: 'Stop handing deliveries over (what was handed over goes on)', scope: 'webhooks:manage', status: 200, response: recoveryResourceSchema }),
   op({ method: 'get', path: '/v1/webhooks/subscriptions/:id/stats', tag: 'Recovery', summary: 'Tries by outcome, success rate, latency percentiles and per-bucket counts over 1h, 24h or 7d', scope: 'webhooks:manage', query: statsQuerySchema, status: 200, response: statsResourceSchema }),

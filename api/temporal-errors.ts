@@ -19,7 +19,7 @@ import { METRICS } from '../common/metrics/registry';
 import { STOP_FAILURES, type StopFailureType } from '../common/stops/failures';
 import { ApiError } from './errors';
 
-const CODE_BY_STATUS = { 400: 'validation_error', 404: 'not_found', 409: 'conflict' } as const;
+const CODE_BY_STATUS = { 400: 'validation_error', 404: 'not_found', 409: 'conflict', 429: 'quota_exceeded' } as const;
 
 const busy = (message: string): ApiError => new ApiError(503, 'service_unavailable', message, { retry_after: 2 });
 

@@ -4,6 +4,7 @@
  *
  *   npm run hub-admin -- tenant:create --name "Acme Deliveries" [--rate-limit 300]
  *   npm run hub-admin -- tenant:list
+ *   npm run hub-admin -- tenant:quotas --tenant ten_… [--stops-per-day N|default] [--imports-in-flight N|default] [--recoveries-in-flight N|default]
  *   npm run hub-admin -- key:create --tenant ten_… [--name ci] [--scopes stops:read,stops:write] [--env live|test]
  *   npm run hub-admin -- key:list --tenant ten_…
  *   npm run hub-admin -- key:revoke --key key_…
@@ -20,6 +21,7 @@ import { SCOPES, scopeSchema, type Scope } from '../common/auth/scopes';
 import { loadConfig } from '../common/config';
 import { connectDatabase } from '../common/db/connect';
 import { migrateToLatest } from '../common/db/migrate';
+import { QUOTAS, type QuotaName, quotaUsage, setTenantQuotas, tenantQuotas } from '../common/quotas';
 import { resolveDatabaseUrl } from '../common/runtime';
 import type { Db } from '../common/db/connect';
 import { createPartner, createPartnerKey, linkPartner, listPartnerKeys, revokePartnerKey } from '../common/partners/partners';
@@ -29,6 +31,8 @@ import type { z } from 'zod';
 const USAGE = `usage: hub-admin <command> [options]
   tenant:create --name NAME [--rate-limit N]
   tenant:list
+  tenant:quotas --tenant ID [--stops-per-day N|default] [--imports-in-flight N|default] [--recoveries-in-flight N|default]
+      (sets the given quotas, "default" clears one back to the hub's; then shows them with what is used)
   key:create --tenant ID [--name NAME] [--scopes a,b] [--env live|test]
   key:list --tenant ID
   key:revoke --key KEY_ID
@@ -63,6 +67,17 @@ function parseEnv(raw: string | undefined): 'live' | 'test' {
   return env;
 }
 
+/** A quota flag's value: a whole number, or `default` (null) to clear the tenant's own. */
+function parseQuota(raw: string | undefined, flag: string): number | null | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'default') return null;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n > 2_147_483_647) throw new UsageError(`${flag} must be a whole number ≥ 0, or "default"`);
+  return n;
+}
+
+const QUOTA_FLAGS = { stops_per_day: 'stops-per-day', imports_in_flight: 'imports-in-flight', recoveries_in_flight: 'recoveries-in-flight' } as const satisfies Record<QuotaName, string>;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function existingPartner(db: Db, raw: string | undefined): Promise<string> {
@@ -83,6 +98,9 @@ async function main(argv: string[]): Promise<number> {
       scopes: { type: 'string' },
       env: { type: 'string' },
       'rate-limit': { type: 'string' },
+      'stops-per-day': { type: 'string' },
+      'imports-in-flight': { type: 'string' },
+      'recoveries-in-flight': { type: 'string' },
       partner: { type: 'string' },
       tier: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -110,6 +128,16 @@ async function main(argv: string[]): Promise<number> {
       case 'tenant:list': {
         const tenants = await db.selectFrom('tenants').selectAll().orderBy('created_at').execute();
         print(tenants.map((t) => `${t.id}\t${t.name}`).join('\n'), tenants);
+        return 0;
+      }
+      case 'tenant:quotas': {
+        const tenantId = need(values.tenant, '--tenant');
+        const changes: Partial<Record<QuotaName, number | null>> = {};
+        for (const q of QUOTAS) changes[q] = parseQuota(values[QUOTA_FLAGS[q]], `--${QUOTA_FLAGS[q]}`);
+        if (!(await setTenantQuotas(db, tenantId, changes))) throw new UsageError(`no tenant ${tenantId}`);
+        const [quotas, used] = await Promise.all([tenantQuotas(db, config.quotaDefaults, tenantId), quotaUsage(db, tenantId)]);
+        const view = Object.fromEntries(QUOTAS.map((q) => [q, { limit: quotas.limits[q], used: used[q], source: quotas.custom.includes(q) ? 'tenant' : 'default' }]));
+        print(QUOTAS.map((q) => `${q}\t${quotas.limits[q]}\t(${view[q]!.source})\tused ${used[q]}`).join('\n'), { tenant_id: tenantId, quotas: view });
         return 0;
       }
       case 'key:create': {

@@ -26,6 +26,13 @@ export interface QueueLimits {
 export const LANES = ['lifecycle', 'timers', 'background'] as const;
 export type Lane = (typeof LANES)[number];
 
+/** Per-tenant quotas, by the names the API and hub-admin use. */
+export interface QuotaLimits {
+  stops_per_day: number;
+  imports_in_flight: number;
+  recoveries_in_flight: number;
+}
+
 const flag = z
   .enum(['0', '1', 'true', 'false', ''])
   .optional()
@@ -70,6 +77,10 @@ const envSchema = z.object({
   /** How long the API waits on a workflow (a stop move, an import) before answering 503. */
   HUB_UPDATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   HUB_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(25),
+  /** Default per-tenant quotas (a tenant's own, set with hub-admin, wins): stops created per UTC day, imports and recoveries in flight. */
+  HUB_QUOTA_STOPS_PER_DAY: z.coerce.number().int().min(0).max(100_000_000).default(100_000),
+  HUB_QUOTA_IMPORTS_IN_FLIGHT: z.coerce.number().int().min(0).max(10_000).default(10),
+  HUB_RECOVERIES_PER_TENANT: z.coerce.number().int().min(0).max(1_000).default(3),
   /**
    * Lifecycle workflows each worker starts per second for stops no move has reached yet. Low by
    * default: on the 2-core bench machine, 10/s beside another tenant's moves already quadrupled
@@ -127,6 +138,8 @@ export interface HubConfig {
   secretKey?: string;
   geocoderUrl?: string;
   maxSubscriptionsPerTenant: number;
+  /** The quotas of a tenant that has none of its own (common/quotas.ts). */
+  quotaDefaults: QuotaLimits;
   deliveryQueue: QueueLimits;
   lifecycleStarts: { perSecond: number; minAgeMs: number };
   metrics: { port: number; token?: string };
@@ -167,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     secretKey: e.HUB_SECRET_KEY,
     geocoderUrl: e.HUB_GEOCODER_URL,
     maxSubscriptionsPerTenant: e.HUB_MAX_SUBSCRIPTIONS,
+    quotaDefaults: { stops_per_day: e.HUB_QUOTA_STOPS_PER_DAY, imports_in_flight: e.HUB_QUOTA_IMPORTS_IN_FLIGHT, recoveries_in_flight: e.HUB_RECOVERIES_PER_TENANT },
     lifecycleStarts: { perSecond: e.HUB_LIFECYCLE_STARTS_PER_SECOND, minAgeMs: e.HUB_LIFECYCLE_START_DELAY_MS },
     deliveryQueue: { maxInFlight: e.HUB_DELIVERY_CONCURRENCY, perSubscription: e.HUB_SUBSCRIPTION_CONCURRENCY, batch: 200, pollMs: 1_000 },
     metrics: { port: e.HUB_METRICS_PORT, token: e.HUB_METRICS_TOKEN },

@@ -20,15 +20,34 @@ export async function killStale(pid: number, signal: NodeJS.Signals): Promise<vo
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function bindable(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.once('error', () => resolve(undefined));
+    srv.listen(port, '127.0.0.1', () => {
       const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : undefined));
     });
   });
+}
+
+export async function freePort(): Promise<number> {
+  const port = await bindable(0);
+  if (port === undefined) throw new Error('no free port');
+  return port;
+}
+
+/**
+ * A free port P whose neighbour P + 1 is free too (the worker serves its metrics on P and the
+ * SDK's exporter on P + 1). Drawn below Linux's ephemeral range (32768+), where the kernel hands
+ * out the source ports of outgoing connections, so P + 1 is not taken by a client socket later.
+ */
+export async function freePortPair(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if ((await bindable(port)) && (await bindable(port + 1))) return port;
+  }
+  throw new Error('no free pair of ports');
 }
 
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {

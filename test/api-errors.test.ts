@@ -104,3 +104,24 @@ test('no response leaks a stack trace or an HTML page', async () => {
     expect(res.text).not.toMatch(/<html|<pre>|\bat .+\.(ts|js):\d+/i);
   }
 });
+
+test('a PATCH counts its invalid fields: one unknown field is one, two are two, an empty body says what is missing', async () => {
+  const stop = await hub.call('POST', '/v1/stops', { key: tenant.key, body: { address: 'Pikk 19, 10123 Tallinn, Estonia' } });
+  expect(stop.status).toBe(201);
+  const sub = await hub.call('POST', '/v1/webhooks/subscriptions', { key: tenant.key, body: { url: 'https://hooks.example.com/in', provider: 'standard' } });
+  expect(sub.status).toBe(201);
+  for (const path of [`/v1/stops/${stop.body.id}`, `/v1/webhooks/subscriptions/${sub.body.id}`]) {
+    const one = await hub.call('PATCH', path, { key: tenant.key, body: { colour: 'red' } });
+    expect([path, one.status]).toEqual([path, 400]);
+    expect(one.body.error.message).toBe('colour: unknown field "colour"');
+    expect(one.body.error.details.errors).toEqual([{ field: 'colour', value: 'red', message: 'unknown field "colour"' }]);
+
+    const two = await hub.call('PATCH', path, { key: tenant.key, body: { colour: 'red', size: 3 } });
+    expect(two.body.error.message).toBe('2 fields are invalid (first: colour: unknown field "colour")');
+    expect(two.body.error.details.errors).toHaveLength(2);
+
+    const empty = await hub.call('PATCH', path, { key: tenant.key, body: {} });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.message).toBe('(body): give at least one field to change');
+  }
+});

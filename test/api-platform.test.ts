@@ -136,7 +136,7 @@ describe('OpenAPI and the docs page', () => {
 });
 
 describe('Idempotency-Key', () => {
-  test('same key and body replays; another body is 409; concurrent requests do the work once', async () => {
+  test('same key and body replays; another body is 409; concurrent requests do the work once (the others are 409 in progress)', async () => {
     const t = await hub.tenant();
     const body = stopBody();
     const first = await hub.call('POST', '/v1/stops', { key: t.key, body, headers: { 'idempotency-key': 'k-1' } });
@@ -152,8 +152,14 @@ describe('Idempotency-Key', () => {
 
     const racing = stopBody();
     const results = await Promise.all(Array.from({ length: 5 }, () => hub.call('POST', '/v1/stops', { key: t.key, body: racing, headers: { 'idempotency-key': 'k-race' } })));
-    expect(results.every((r) => r.status === 201)).toBe(true);
-    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+    // One does the work; the others are 409 while it runs, or replay it once it has answered.
+    const replayed = (r: { headers: Headers }) => r.headers.get('x-idempotency-replayed') === 'true';
+    const [won, ...more] = results.filter((r) => r.status === 201 && !replayed(r));
+    expect([won?.status, more]).toEqual([201, []]);
+    const answer = (r: (typeof results)[number]) => (r.status === 409 ? r.body.error.details.reason : { status: r.status, replayed: replayed(r), id: r.body.id });
+    for (const r of results.filter((x) => x !== won)) expect(['idempotency_key_in_progress', { status: 201, replayed: true, id: won!.body.id }]).toContainEqual(answer(r));
+    const retried = await hub.call('POST', '/v1/stops', { key: t.key, body: racing, headers: { 'idempotency-key': 'k-race' } });
+    expect([retried.status, replayed(retried), retried.body.id]).toEqual([201, true, won!.body.id]);
     expect(await hub.db.selectFrom('stops').select('id').where('tenant_id', '=', t.tenantId).execute()).toHaveLength(2);
 
     // Keys are per tenant, and kept across API replicas (they live in Postgres).

@@ -16,6 +16,7 @@ import { pingWorkflow } from '../workflows/ping';
 import { stopStateQuery, stopTransitionUpdates, stopWorkflowId, stopWorkflowOptions } from '../common/temporal/stop-lifecycle';
 import { importStateQuery, importWorkflowId } from '../common/temporal/bulk-import';
 import { deleteRouteUpdate, patchRouteUpdate, routeStateQuery, routeWorkflowId, routeWorkflowOptions } from '../common/temporal/route-lifecycle';
+import { retryDueSignal, subscriptionRetriesOptions, subscriptionRetriesStateQuery } from '../common/temporal/subscription-retries';
 import { ulid } from '../common/ids';
 import { startTestHub, type TestHub, type TestTenant } from './support/hub';
 import { createDriver, createStop, stopBody } from './support/fixtures';
@@ -80,7 +81,19 @@ const PROBES: Record<keyof typeof workflows, (() => Promise<void>) | null> = {
     const state = await hub.temporal.workflow.getHandle(importWorkflowId(res.body.import_id)).query(importStateQuery);
     expect(state).toEqual({ phase: 'committed', count: 2 });
   },
-  deliveryRetryWorkflow: null, // replaced below once the subscription timer lands
+  subscriptionRetriesWorkflow: async () => {
+    // Woken with a signal-with-start and asked for its state at once: nothing waits, so it ends.
+    const sub = await hub.call('POST', '/v1/webhooks/subscriptions', { key: t.key, body: { url: 'https://example.com/probe', events: ['stop.created'] } });
+    expect(sub.status).toBe(201);
+    const input = { subscriptionId: sub.body.id, tenantId: t.tenantId, partnerId: null, provider: 'standard' as const, host: 'example.com' };
+    const handle = await hub.temporal.workflow.signalWithStart(workflows.subscriptionRetriesWorkflow, {
+      ...subscriptionRetriesOptions(hub.config.taskQueues.timers, input),
+      signal: retryDueSignal,
+      signalArgs: [{ at: new Date().toISOString() }],
+    });
+    expect(await handle.query(subscriptionRetriesStateQuery)).toMatchObject({ input, waiting: 0 });
+    expect(await handle.result()).toMatchObject({ looks: 1, requeued: 0 });
+  },
   pingWorkflow: null,
   recoveryWorkflow: null,
   eventRetentionWorkflow: null,

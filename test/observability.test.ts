@@ -4,9 +4,9 @@
  * only queries metrics the hub exports, and a SIGTERM that drains: nothing lost, nothing twice.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { startApi } from '../api/server';
+import { freePortPair } from '../dev/processes';
 import { startMetricsServer } from '../worker/metrics-server';
 import { deleteSchedules } from '../worker/schedules';
 import { createStop, eventually, stopBody } from './support/fixtures';
@@ -20,13 +20,6 @@ let worker: WorkerProcess;
 let metricsPort: number;
 let tenant: TestTenant;
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 const workerEnv = (extra: Record<string, string> = {}) => ({
   DATABASE_URL: hub.config.databaseUrl!,
@@ -41,7 +34,7 @@ beforeAll(async () => {
   // Only the spawned worker runs: the tries it sends are the ones its metrics count.
   hub = await startTestHub({ worker: false });
   receiver = await new Receiver().start();
-  metricsPort = await freePort();
+  metricsPort = await freePortPair();
   worker = await spawnWorker(workerEnv({ HUB_METRICS_PORT: String(metricsPort) }));
   tenant = await hub.tenant();
 }, 120_000);

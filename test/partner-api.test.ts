@@ -165,7 +165,7 @@ describe('the seed\'s clients, unchanged but for base URL and credentials', () =
 });
 
 describe('trips', () => {
-  test('a finished trip as the seed shows it: Naveera words, times from the history, driver by name, billing only with billing:read', async () => {
+  test('a finished trip as the seed shows it: Naveera words, times from the stop, driver by name, billing only with billing:read', async () => {
     const full = await pcall('GET', `/trips/${trips.a1}`, xCred());
     expect(full.status).toBe(200);
     expect(full.body).toMatchObject({

@@ -147,3 +147,98 @@ test('bad windows are refused naming the field and write nothing; other tenants 
   expect((await hub.call('POST', `/v1/webhooks/recoveries/${mine.body.id}/cancel`, { key: other.key })).status).toBe(404);
   expect((await hub.call('GET', `/v1/webhooks/subscriptions/${sub.id}/stats`, { key: other.key })).status).toBe(404);
 });
+
+/** A subscription whose `n` deliveries have all ended failed; its endpoint then answers 200 after `slowMs`. */
+async function failedThenSlow(t: TestTenant, path: string, n: number, slowMs: number): Promise<{ id: string; since: string }> {
+  const since = new Date(Date.now() - 1000).toISOString();
+  const sub = await downEndpoint(t, path);
+  for (let i = 0; i < n; i++) await createStop(hub, t.key);
+  await eventually(() => failedCount(t, sub.id), (c) => c === n, 30_000);
+  receiver.on(path, (_r, _n, res) => setTimeout(() => res.writeHead(200).end(), slowMs));
+  return { id: sub.id, since };
+}
+
+test('one running recovery or replay per subscription: of 8 at once one starts, 7 are 409 naming it; nothing else is written', async () => {
+  const t = await hub.tenant();
+  const sub = await failedThenSlow(t, '/rec-one', 2, 2_000);
+  const answers = await Promise.all(
+    Array.from({ length: 8 }, () => hub.call('POST', `/v1/webhooks/subscriptions/${sub.id}/recover`, { key: t.key, body: { since: sub.since } })),
+  );
+  const started = answers.filter((a) => a.status === 202);
+  expect(answers.map((a) => a.status).sort()).toEqual([202, 409, 409, 409, 409, 409, 409, 409]);
+  const runningId = started[0]!.body.id;
+  for (const refused of answers.filter((a) => a.status === 409)) {
+    expect(refused.body.error).toMatchObject({ code: 'conflict', details: { reason: 'recovery_running', subscription_id: sub.id, running_recovery_id: runningId } });
+    expect(refused.body.error.message).toContain(runningId);
+  }
+  // A replay counts too.
+  const replay = await hub.call('POST', `/v1/webhooks/subscriptions/${sub.id}/replay`, { key: t.key, body: { since: sub.since } });
+  expect(replay.status).toBe(409);
+  expect(replay.body.error.details.running_recovery_id).toBe(runningId);
+  expect(await hub.db.selectFrom('webhook_recoveries').select('id').where('subscription_id', '=', sub.id).execute()).toEqual([{ id: runningId }]);
+  // The database holds the rule too, whatever the code before it does.
+  await expect(
+    hub.db.insertInto('webhook_recoveries').values({ id: 'rcv_second', tenant_id: t.tenantId, subscription_id: sub.id, kind: 'recover', since: sub.since, status: 'running', total: 0 }).execute(),
+  ).rejects.toMatchObject({ code: '23505', constraint: 'webhook_recoveries_one_running_idx' });
+
+  // Once it has ended, the next one may start.
+  await eventually(() => hub.call('GET', `/v1/webhooks/recoveries/${runningId}`, { key: t.key }), (r) => r.body.status === 'completed', 30_000);
+  const next = await hub.call('POST', `/v1/webhooks/subscriptions/${sub.id}/replay`, { key: t.key, body: { since: sub.since } });
+  expect(next.status).toBe(202);
+  await eventually(() => hub.call('GET', `/v1/webhooks/recoveries/${next.body.id}`, { key: t.key }), (r) => r.body.status === 'completed', 30_000);
+}, 90_000);
+
+test('a tenant runs at most 3 recoveries at once (the default quota): the 4th is 429 naming the quota, and /v1/me shows them', async () => {
+  const t = await hub.tenant();
+  const since = new Date(Date.now() - 1000).toISOString();
+  const subs: string[] = [];
+  for (let i = 0; i < 4; i++) subs.push((await downEndpoint(t, '/rec-quota')).id);
+  await createStop(hub, t.key);
+  for (const id of subs) await eventually(() => failedCount(t, id), (c) => c === 1, 30_000);
+  // Back, but slow enough that all four would still be running.
+  receiver.on('/rec-quota', (_r, _n, res) => setTimeout(() => res.writeHead(200).end(), 3_000));
+  const answers = await Promise.all(subs.map((id) => hub.call('POST', `/v1/webhooks/subscriptions/${id}/recover`, { key: t.key, body: { since } })));
+  expect(answers.map((a) => a.status).sort()).toEqual([202, 202, 202, 429]);
+  const refused = answers.find((a) => a.status === 429)!;
+  expect(refused.body.error).toMatchObject({ code: 'quota_exceeded', details: { quota: 'recoveries_in_flight', limit: 3, used: 3, requested: 1 } });
+  expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  expect(await hub.db.selectFrom('webhook_recoveries').select('id').where('tenant_id', '=', t.tenantId).execute()).toHaveLength(3);
+  const me = await hub.call('GET', '/v1/me', { key: t.key });
+  expect(me.body.quotas.recoveries_in_flight).toEqual({ limit: 3, used: 3, source: 'default' });
+
+  // Cancelling one frees its slot at once.
+  const first = answers.find((a) => a.status === 202)!.body.id;
+  const cancelled = await hub.call('POST', `/v1/webhooks/recoveries/${first}/cancel`, { key: t.key });
+  expect(cancelled.body.status).toBe('cancelled');
+  const last = subs[answers.indexOf(refused)]!;
+  expect((await hub.call('POST', `/v1/webhooks/subscriptions/${last}/recover`, { key: t.key, body: { since } })).status).toBe(202);
+  const ids = (await hub.db.selectFrom('webhook_recoveries').select('id').where('tenant_id', '=', t.tenantId).where('status', '=', 'running').execute()).map((r) => r.id);
+  for (const id of ids) await eventually(() => hub.call('GET', `/v1/webhooks/recoveries/${id}`, { key: t.key }), (r) => r.body.status === 'completed', 30_000);
+}, 90_000);
+
+test('a recovery waits on its batches without polling Temporal: its history grows with batches, not seconds; cancel is prompt', async () => {
+  const t = await hub.tenant();
+  const batch = hub.config.deliveryQueue.perSubscription;
+  const n = batch + 4; // two batches
+  const sub = await failedThenSlow(t, '/rec-history', n, 3_000);
+  const began = Date.now();
+  const started = await hub.call('POST', `/v1/webhooks/subscriptions/${sub.id}/recover`, { key: t.key, body: { since: sub.since } });
+  const done = await eventually(() => hub.call('GET', `/v1/webhooks/recoveries/${started.body.id}`, { key: t.key }), (r) => r.body.status === 'completed', 60_000);
+  const seconds = (Date.now() - began) / 1000;
+  expect(done.body).toMatchObject({ total: n, sent: n, succeeded: n });
+  expect(seconds).toBeGreaterThan(5); // two batches of 3-second answers
+  const { events } = await hub.temporal.workflow.getHandle(`recover/${started.body.id}`).fetchHistory();
+  // Start, then per activity (two batches and the finish) its three events and a workflow task's
+  // three, then the end: 23. Polling every second would add ~10 events a second.
+  expect(events!.length).toBeLessThanOrEqual(6 * 3 + 6);
+  expect(events!.filter((e) => e.timerStartedEventAttributes)).toHaveLength(0);
+
+  // Cancelled while a step waits on its batch: the answer does not wait for the step.
+  const slow = await failedThenSlow(t, '/rec-history-cancel', 3, 8_000);
+  const running = await hub.call('POST', `/v1/webhooks/subscriptions/${slow.id}/recover`, { key: t.key, body: { since: slow.since } });
+  await eventually(() => hub.db.selectFrom('webhook_recovery_items').select('requeued_at').where('recovery_id', '=', running.body.id).execute(), (rows) => rows.every((r) => r.requeued_at !== null));
+  const asked = Date.now();
+  const cancelled = await hub.call('POST', `/v1/webhooks/recoveries/${running.body.id}/cancel`, { key: t.key });
+  expect(cancelled.body.status).toBe('cancelled');
+  expect(Date.now() - asked).toBeLessThan(3_000);
+}, 120_000);

@@ -1,15 +1,22 @@
 /** A recovery or replay: its deliveries back on the queue in event order, paced, cancellable. */
-import { CancellationScope, continueAsNew, isCancellation, proxyActivities, setCurrentDetails, sleep } from '@temporalio/workflow';
+import { CancellationScope, continueAsNew, isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { RecoveryActivities, RecoveryWorkflow } from '../common/temporal/recovery';
 
+/**
+ * A step hands over a batch and waits inside the activity for its first tries (up to
+ * RECOVERY_STEP_MAX_WAIT_MS), heartbeating: a worker lost mid-wait is noticed within the
+ * heartbeat timeout and the step runs again (it hands nothing over twice). On cancel the
+ * workflow does not wait for the activity (TRY_CANCEL, the default): it ends the recovery at once,
+ * and the step sees that on its next look.
+ */
 const acts = proxyActivities<RecoveryActivities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: '15m',
+  heartbeatTimeout: '20s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30 },
 });
 
-/** Steps per run before the history starts afresh (each step is a timer and an activity). */
-const STEPS_PER_RUN = 500;
-const STEP_INTERVAL = '1s';
+/** Steps per run before the history starts afresh: each is one activity, i.e. one batch. */
+const STEPS_PER_RUN = 200;
 
 export const recoveryWorkflow: RecoveryWorkflow = async (input) => {
   let requeued = 0;
@@ -18,11 +25,11 @@ export const recoveryWorkflow: RecoveryWorkflow = async (input) => {
       const s = await acts.recoveryStep(input);
       requeued += s.requeued;
       setCurrentDetails(`${s.remaining} to hand over, ${s.inFlight} waiting for their first try`);
+      if (s.ended) return { status: 'cancelled', requeued };
       if (s.remaining === 0 && s.inFlight === 0) {
         await acts.finishRecovery({ recoveryId: input.recoveryId, status: 'completed' });
         return { status: 'completed', requeued };
       }
-      await sleep(STEP_INTERVAL);
     }
   } catch (err) {
     if (!isCancellation(err)) throw err;

@@ -1,7 +1,10 @@
 /** The last two handlers: unknown routes (404) and every thrown error, always as contract JSON. */
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { racedConstraint, type RacedConstraint } from '../../common/db/errors';
 import type { Logger } from '../../common/logger';
-import { ApiError, clip } from '../errors';
+import { QuotaExceededError } from '../../common/quotas';
+import { ApiError, clip, quotaExceeded } from '../errors';
+import { answerLeavesRecord, keyInProgress } from './idempotency';
 
 export const unknownRoute: RequestHandler = (req) => {
   throw new ApiError(404, 'not_found', `no route for ${clip(req.method, 20)} ${clip(req.path, 200)}`);
@@ -49,12 +52,28 @@ export const renderContractError: ErrorRenderer = (res, error) => {
   res.status(error.status).json(error.toBody());
 };
 
+/**
+ * A keyed request's created id is derived from its key, so the same keyed request running twice
+ * at once (a retry that took over a record it judged abandoned) meets its twin's row here, in
+ * whichever handler created it; the answer is the idempotency check's own.
+ */
+const KEYED_IDS: readonly RacedConstraint[] = ['stops_pkey', 'routes_pkey', 'webhook_subscriptions_pkey'];
+const keyedTwin = (req: Request, res: Response, err: unknown): ApiError | undefined => {
+  const constraint = racedConstraint(err);
+  if (!req.idempotency || !constraint || !KEYED_IDS.includes(constraint)) return undefined;
+  answerLeavesRecord(res);
+  return keyInProgress();
+};
+
 export function errorHandler(logger: Logger, render: ErrorRenderer = renderContractError): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known =
       err instanceof ApiError
         ? err
-        : fromBodyParser(err ?? {}) ??
+        : err instanceof QuotaExceededError
+          ? quotaExceeded(err)
+          : keyedTwin(req, res, err) ??
+          fromBodyParser(err ?? {}) ??
           // Other http-errors (e.g. a URI that cannot be decoded) carry a 4xx status of their own.
           (typeof err?.status === 'number' && err.status >= 400 && err.status < 500
             ? new ApiError(err.status === 404 ? 404 : 400, err.status === 404 ? 'not_found' : 'validation_error', 'bad request')

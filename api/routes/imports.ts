@@ -3,15 +3,17 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { Router } from 'express';
 import { deterministicId } from '../../common/ids';
 import { iso } from '../../common/iso';
+import { precheckImport } from '../../common/quotas';
 import { idParam } from '../../common/schemas/primitives';
 import { MAX_BULK_STOPS, stopCreateSchema, type StopCreateInput } from '../../common/schemas/stops';
 import { importCommittedUpdate, importWorkflowId, importWorkflowOptions } from '../../common/temporal/bulk-import';
 import { bulkImportWorkflow } from '../../workflows/bulk-import';
 import type { ApiContext } from '../context';
 import { assertBrokersLinked } from '../broker-links';
-import { ApiError, conflict, type FieldError, fieldErrors, listedErrors, notFound } from '../errors';
+import { ApiError, conflict, conflictFrom, type FieldError, fieldErrors, listedErrors, notFound } from '../errors';
 import { authOf } from '../middleware/auth';
 import { createdIdFor } from '../middleware/idempotency';
+import { importValuesTaken } from '../../common/stops/conflicts';
 import { updateIdFor, withUpdateDeadline } from '../temporal-errors';
 import { parseId } from '../validate';
 
@@ -44,29 +46,32 @@ export function importRoutes(ctx: ApiContext): Router {
       });
     }
 
-    const byRef = new Map<string, number[]>();
-    items.forEach((s, i) => s.external_ref && byRef.set(s.external_ref, [...(byRef.get(s.external_ref) ?? []), i]));
-    const repeated = [...byRef].filter(([, idx]) => idx.length > 1).map(([external_ref, indexes]) => ({ external_ref, indexes }));
-    if (repeated.length) throw conflict('the batch repeats an external_ref; nothing was imported', { reason: 'duplicate_external_ref', duplicates: repeated });
+    // Values the batch repeats itself: 409 naming every index, before any stored stop is looked at.
+    const repeated = <K>(keyOf: (s: StopCreateInput) => string | null, describe: (s: StopCreateInput) => K) => {
+      const indexes = new Map<string, number[]>();
+      items.forEach((s, i) => {
+        const k = keyOf(s);
+        if (k !== null) indexes.set(k, [...(indexes.get(k) ?? []), i]);
+      });
+      return [...indexes.values()].filter((at) => at.length > 1).map((at) => ({ ...describe(items[at[0]!]!), indexes: at }));
+    };
+    const refs = repeated((s) => s.external_ref ?? null, (s) => ({ external_ref: s.external_ref }));
+    if (refs.length) throw conflict('the batch repeats an external_ref; nothing was imported', { reason: 'duplicate_external_ref', duplicates: refs });
+    // A broker's trip ids are unique per broker (a trip id with no broker is only a label).
+    const trips = repeated(
+      (s) => (s.broker_id && s.broker_trip_id ? `${s.broker_id.toLowerCase()} ${s.broker_trip_id}` : null),
+      (s) => ({ broker_id: s.broker_id, broker_trip_id: s.broker_trip_id }),
+    );
+    if (trips.length) throw conflict('the batch repeats a broker_trip_id for one broker; nothing was imported', { reason: 'duplicate_broker_trip_id', duplicates: trips });
     await assertBrokersLinked(db, tenantId, items);
     // With an Idempotency-Key the import id comes from it: a retried batch joins the same import,
     // and the stops already holding its external_refs are its own.
     const importId = createdIdFor(req, 'imp', tenantId);
-    if (byRef.size) {
-      const taken = await db
-        .selectFrom('stops')
-        .select(['id', 'external_ref'])
-        .where('tenant_id', '=', tenantId)
-        .where('external_ref', 'in', [...byRef.keys()])
-        .where((eb) => eb.or([eb('import_id', 'is', null), eb('import_id', '!=', importId)]))
-        .execute();
-      if (taken.length) {
-        throw conflict('stops with these external_refs exist already; nothing was imported', {
-          reason: 'duplicate_external_ref',
-          existing: taken.map((t) => ({ external_ref: t.external_ref, index: byRef.get(t.external_ref!)![0], stop_id: t.id })),
-        });
-      }
-    }
+    // The import's activity answers a race lost to a concurrent import with this same check.
+    const taken = await importValuesTaken(db, tenantId, importId, items);
+    if (taken) throw conflictFrom(taken);
+
+    await precheckImport(db, config.quotaDefaults, tenantId, importId, items.length);
 
     const stops = items.map((data, i) => ({ id: deterministicId('stop', importId, String(i)), data }));
     const committed = await withUpdateDeadline(ctx, importWorkflowId(importId), () =>

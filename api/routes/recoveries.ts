@@ -11,7 +11,7 @@ import { emptyBody, idParam } from '../../common/schemas/primitives';
 import { recoverSchema, replaySchema, STATS_WINDOWS, type StatsResource, statsQuerySchema } from '../../common/schemas/recoveries';
 import { subscriptionIdSchema } from '../../common/schemas/webhooks';
 import { recoveryWorkflowId, recoveryWorkflowOptions } from '../../common/temporal/recovery';
-import { createRecovery, loadRecovery, type NewRecovery } from '../../common/webhooks/recoveries';
+import { createRecovery, finishRecovery, loadRecovery, type NewRecovery, RecoveryRunningError } from '../../common/webhooks/recoveries';
 import { findSubscription } from '../../common/webhooks/subscriptions';
 import { recoveryWorkflow } from '../../workflows/recovery';
 import type { ApiContext } from '../context';
@@ -37,11 +37,23 @@ export function recoveryRoutes(ctx: ApiContext): Router {
   const start = async (req: Request, sub: SubscriptionRow & { tenant_id: string }, r: Omit<NewRecovery, 'id'>) => {
     if (!sub.is_active) throw conflict('the subscription is disabled; re-enable it first (PATCH is_active: true)', { reason: 'subscription_disabled', is_active: false });
     const id = createdIdFor(req, 'rcv', sub.tenant_id);
-    await createRecovery(db, sub, { ...r, id });
-    await temporal.workflow.start(
-      recoveryWorkflow,
-      recoveryWorkflowOptions(config.taskQueues.background, { tenantId: sub.tenant_id, recoveryId: id, subscriptionId: sub.id, batch: config.deliveryQueue.perSubscription }),
-    );
+    try {
+      await createRecovery(db, sub, { ...r, id }, config.quotaDefaults);
+    } catch (err) {
+      if (err instanceof RecoveryRunningError) throw conflict(err.message, { reason: 'recovery_running', subscription_id: sub.id, running_recovery_id: err.runningId });
+      throw err;
+    }
+    try {
+      await temporal.workflow.start(
+        recoveryWorkflow,
+        recoveryWorkflowOptions(config.taskQueues.background, { tenantId: sub.tenant_id, recoveryId: id, subscriptionId: sub.id, batch: config.deliveryQueue.perSubscription }),
+      );
+    } catch (err) {
+      // A recovery without its workflow would hold the subscription's one slot for good. If the
+      // start did go through, its workflow finds the recovery ended and hands nothing over.
+      await finishRecovery(db, id, 'cancelled');
+      throw err;
+    }
     return (await loadRecovery(db, sub.tenant_id, id))!;
   };
 

@@ -6,6 +6,8 @@
 import { type UpdateDefinition } from '@temporalio/common';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { type Request, Router } from 'express';
+import type { Db } from '../../common/db/connect';
+import { raceAnswer } from '../../common/db/errors';
 import { appendEvents } from '../../common/events/append';
 import { routeEventId } from '../../common/routes/lifecycle';
 import { loadRoute, routesOf, toRouteResource } from '../../common/routes/resource';
@@ -22,7 +24,7 @@ import {
 } from '../../common/temporal/route-lifecycle';
 import { routeLifecycleWorkflow } from '../../workflows/route-lifecycle';
 import type { ApiContext } from '../context';
-import { badRequest, conflict, notFound } from '../errors';
+import { ApiError, badRequest, conflict, notFound } from '../errors';
 import { authOf } from '../middleware/auth';
 import { createdIdFor } from '../middleware/idempotency';
 import { decodeCursor, page } from '../pagination';
@@ -54,6 +56,12 @@ export function routeRoutes(ctx: ApiContext): Router {
       ),
     );
 
+  /** The 409 for stops that are on a route already, naming each stop's route; null when none is. */
+  const onRouteAlready = async (q: Db, stopIds: readonly string[]): Promise<ApiError | null> => {
+    const routed = await q.selectFrom('route_stops').select(['stop_id', 'route_id']).where('stop_id', 'in', stopIds).orderBy('stop_id').limit(20).execute();
+    return routed.length ? conflict('a stop is on one route at a time', { field: 'stop_ids', stops: routed }) : null;
+  };
+
   router.post('/routes', async (req, res) => {
     const { tenantId } = authOf(req);
     const body = parseBody(routeCreateSchema, req);
@@ -66,29 +74,32 @@ export function routeRoutes(ctx: ApiContext): Router {
     const driver = await db.selectFrom('drivers').select('id').where('id', '=', body.driver_id).where('tenant_id', '=', tenantId).executeTakeFirst();
     if (!driver) throw badRequest(`no driver ${body.driver_id}`, { field: 'driver_id', value: body.driver_id });
 
-    const route = await db.transaction().execute(async (trx) => {
-      const stops = await trx
-        .selectFrom('stops')
-        .leftJoin('route_stops', 'route_stops.stop_id', 'stops.id')
-        .select(['stops.id', 'stops.status', 'route_stops.route_id'])
-        .where('stops.tenant_id', '=', tenantId)
-        .where('stops.id', 'in', body.stop_ids)
-        .forUpdate('stops')
-        .execute();
-      const found = new Map(stops.map((s) => [s.id, s]));
-      const missing = body.stop_ids.filter((id) => !found.has(id));
-      if (missing.length) throw badRequest(`no stop ${missing[0]}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}`, { field: 'stop_ids', value: missing.slice(0, 20) });
-      const ended = stops.filter((s) => isTerminal(s.status));
-      if (ended.length) throw conflict('a route can only hold stops that have not ended', { field: 'stop_ids', stops: ended.slice(0, 20).map((s) => ({ stop_id: s.id, status: s.status })) });
-      const routed = stops.filter((s) => s.route_id);
-      if (routed.length) throw conflict('a stop is on one route at a time', { field: 'stop_ids', stops: routed.slice(0, 20).map((s) => ({ stop_id: s.id, route_id: s.route_id })) });
+    const route = await db
+      .transaction()
+      .execute(async (trx) => {
+        // The stops are locked first, in id order (two routes naming the same stops cannot
+        // deadlock), and only then is their route looked up, by a statement of its own: one that
+        // sees the route a concurrent request committed while this one waited for the locks.
+        const stops = await trx.selectFrom('stops').select(['id', 'status']).where('tenant_id', '=', tenantId).where('id', 'in', body.stop_ids).orderBy('id').forUpdate().execute();
+        const found = new Set(stops.map((s) => s.id));
+        const missing = body.stop_ids.filter((id) => !found.has(id));
+        if (missing.length) throw badRequest(`no stop ${missing[0]}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}`, { field: 'stop_ids', value: missing.slice(0, 20) });
+        const ended = stops.filter((s) => isTerminal(s.status));
+        if (ended.length) throw conflict('a route can only hold stops that have not ended', { field: 'stop_ids', stops: ended.slice(0, 20).map((s) => ({ stop_id: s.id, status: s.status })) });
+        const routed = await onRouteAlready(trx, body.stop_ids);
+        if (routed) throw routed;
 
-      await trx.insertInto('routes').values({ id: routeId, tenant_id: tenantId, driver_id: body.driver_id, name: body.name ?? null, status: 'planned', version: 1 }).execute();
-      await trx.insertInto('route_stops').values(body.stop_ids.map((stopId, i) => ({ route_id: routeId, stop_id: stopId, position: i + 1 }))).execute();
-      const created = (await loadRoute(trx, tenantId, routeId))!;
-      await appendEvents(trx, tenantId, [{ id: routeEventId(routeId, 1), type: 'route.created', subjectType: 'route', subjectId: routeId, sequence: 1, previousStatus: null, payload: created }]);
-      return created;
-    });
+        await trx.insertInto('routes').values({ id: routeId, tenant_id: tenantId, driver_id: body.driver_id, name: body.name ?? null, status: 'planned', version: 1 }).execute();
+        await trx.insertInto('route_stops').values(body.stop_ids.map((stopId, i) => ({ route_id: routeId, stop_id: stopId, position: i + 1 }))).execute();
+        const created = (await loadRoute(trx, tenantId, routeId))!;
+        await appendEvents(trx, tenantId, [{ id: routeEventId(routeId, 1), type: 'route.created', subjectType: 'route', subjectId: routeId, sequence: 1, previousStatus: null, payload: created }]);
+        return created;
+      })
+      .catch(async (err: unknown) => {
+        // Every writer of route_stops locks the stops first, so the check above sees the winner;
+        // should a write still meet another route's row, it gets the check's answer all the same.
+        throw (await raceAnswer(err, { route_stops_pkey: () => onRouteAlready(db, body.stop_ids) })) ?? err;
+      });
     // The workflow owns the route from here; if Temporal is away, the first change starts it.
     await temporal.workflow.start(routeLifecycleWorkflow, routeWorkflowOptions(config.taskQueues.lifecycle, { tenantId, routeId })).catch((err: unknown) => {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) ctx.logger.warn({ err, route_id: routeId }, 'route workflow not started; its first change will start it');

@@ -12,12 +12,13 @@ import { toStopResource } from '../../common/stops/resource';
 import { patchStopUpdate, stopTransitionUpdates, stopWorkflowId } from '../../common/temporal/stop-lifecycle';
 import { sendStopUpdate } from '../../common/temporal/stop-moves';
 import { insertNewStops } from '../../common/stops/insert';
-import { isUniqueViolation } from '../../common/db/errors';
+import { raceAnswer } from '../../common/db/errors';
+import { brokerTripIdTaken, externalRefTaken } from '../../common/stops/conflicts';
 import type { StopRow } from '../../common/db/schema';
 import { stopLifecycleWorkflow } from '../../workflows/stop-lifecycle';
 import type { ApiContext } from '../context';
-import { assertBrokerLinked, duplicateBrokerTripId } from '../broker-links';
-import { ApiError, conflict, notFound } from '../errors';
+import { assertBrokerLinked } from '../broker-links';
+import { ApiError, conflictFrom, notFound } from '../errors';
 import { authOf } from '../middleware/auth';
 import { createdIdFor } from '../middleware/idempotency';
 import { decodeCursor, page } from '../pagination';
@@ -42,7 +43,7 @@ export function stopRoutes(ctx: ApiContext): Router {
     let q = db.selectFrom('stops').select('id').where('tenant_id', '=', tenantId).where('external_ref', '=', ref);
     if (exceptId) q = q.where('id', '!=', exceptId);
     const existing = await q.executeTakeFirst();
-    if (existing) throw conflict(`a stop with external_ref "${ref}" already exists`, { field: 'external_ref', value: ref, reason: 'duplicate_external_ref' });
+    if (existing) throw conflictFrom(externalRefTaken(ref));
   };
 
   const sendUpdate = <Arg, Ret>(req: Request, stop: StopRow, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> =>
@@ -70,16 +71,16 @@ export function stopRoutes(ctx: ApiContext): Router {
       }
     }
     try {
-      const [row] = await insertNewStops(db, tenantId, [{ id: stopId, data }], { source: 'api', geocoderUrl: config.geocoderUrl });
+      const [row] = await insertNewStops(db, tenantId, [{ id: stopId, data }], { source: 'api', geocoderUrl: config.geocoderUrl, defaultStopsPerDay: config.quotaDefaults.stops_per_day });
       res.status(201).location(`/v1/stops/${row!.id}`).json(toStopResource(row!));
     } catch (err) {
-      if (isUniqueViolation(err, 'stops_tenant_external_ref_key')) {
-        throw conflict(`a stop with external_ref "${data.external_ref}" already exists`, { field: 'external_ref', value: data.external_ref, reason: 'duplicate_external_ref' });
-      }
-      if (isUniqueViolation(err, 'stops_broker_trip_key')) throw duplicateBrokerTripId(data.broker_trip_id);
-      // The same keyed request, running twice at once, committed first.
-      if (req.idempotency && isUniqueViolation(err, 'stops_pkey')) throw conflict('a request with this Idempotency-Key is still in progress; retry shortly', { reason: 'idempotency_key_in_progress' });
-      throw err;
+      // The unique indexes are the check: a second request, concurrent or not, gets the same 409.
+      throw (
+        (await raceAnswer(err, {
+          stops_tenant_external_ref_key: () => conflictFrom(externalRefTaken(data.external_ref)),
+          stops_broker_trip_key: () => conflictFrom(brokerTripIdTaken(data.broker_trip_id)),
+        })) ?? err
+      );
     }
   });
 

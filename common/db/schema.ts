@@ -16,6 +16,10 @@ export interface TenantsTable {
   name: string;
   /** Requests per minute per API key; null = the hub's default tier. */
   rate_limit_per_minute: number | null;
+  /** Quotas (common/quotas.ts); null = the hub's default. */
+  quota_stops_per_day: number | null;
+  quota_imports_in_flight: number | null;
+  quota_recoveries_in_flight: number | null;
   event_position: ColumnType<string, never, string>;
   created_at: CreatedAt;
 }
@@ -84,6 +88,8 @@ export interface StopsTable {
   completion: Json<Record<string, unknown> | null>;
   failure: Json<Record<string, unknown> | null>;
   cancellation: Json<Record<string, unknown> | null>;
+  /** When the stop was (first) picked up; null before. */
+  picked_up_at: Timestamp | null;
   import_id: string | null;
   /** Null until a move or the lifecycle starter started the stop's lifecycle workflow. */
   lifecycle_started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -312,8 +318,17 @@ export interface WebhookRecoveryItemsTable {
   requeued_at: Timestamp | null;
 }
 
+/** Stops a tenant created on a UTC day, bumped in the transaction that creates them. */
+export interface TenantStopCountsTable {
+  tenant_id: string;
+  /** Written as 'YYYY-MM-DD' (UTC); pg reads a date back as a Date. */
+  day: ColumnType<Date, string, never>;
+  created: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
+  tenant_stop_counts: TenantStopCountsTable;
   webhook_recoveries: WebhookRecoveriesTable;
   webhook_recovery_items: WebhookRecoveryItemsTable;
   routes: RoutesTable;

@@ -51,3 +51,11 @@ export const limitParam = (max: number, fallback: number) => decimalParam(1, max
 
 /** For actions that take no body: anything sent must be an empty object. */
 export const emptyBody = z.strictObject({});
+
+/**
+ * A PATCH body must change something. Checked only when the body is otherwise valid: unknown
+ * keys are stripped before this runs, so `{"bogus": 1}` would else be reported twice (the unknown
+ * field, and "nothing to change") and the message would count two invalid fields for one.
+ */
+export const nonEmptyPatch = <S extends z.ZodType<Record<string, unknown>>>(schema: S) =>
+  schema.refine((p) => Object.keys(p).length > 0, { message: 'give at least one field to change', when: (payload) => payload.issues.length === 0 });

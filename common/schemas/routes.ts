@@ -1,7 +1,7 @@
 /** Request and response schemas for routes: a driver's ordered run of stops. */
 import { z } from 'zod';
 import { STOP_STATUSES } from '../stops/lifecycle';
-import { idParam, limitParam, plainString, text } from './primitives';
+import { idParam, limitParam, nonEmptyPatch, plainString, text } from './primitives';
 
 export const ROUTE_STATUSES = ['planned', 'dispatched', 'started', 'completed'] as const;
 export const MAX_ROUTE_STOPS = 200;
@@ -20,9 +20,7 @@ export const routeCreateSchema = z.strictObject({
 export type RouteCreateInput = z.infer<typeof routeCreateSchema>;
 
 /** Rename, or reorder: `stop_ids` must name the route's stops exactly, in the new order. */
-export const routePatchSchema = z
-  .strictObject({ name: text(200).nullish(), stop_ids: stopIds.optional() })
-  .refine((p) => Object.keys(p).length > 0, { message: 'give at least one field to change' });
+export const routePatchSchema = nonEmptyPatch(z.strictObject({ name: text(200).nullish(), stop_ids: stopIds.optional() }));
 export type RoutePatchInput = z.infer<typeof routePatchSchema>;
 
 export const routeListQuerySchema = z.strictObject({

@@ -1,7 +1,7 @@
 /** Request and response schemas for stops: these validate requests and feed the OpenAPI document. */
 import { z } from 'zod';
 import { FAILURE_REASONS, PAYMENT_METHODS, STOP_STATUSES } from '../stops/lifecycle';
-import { e164, httpsUrl, idParam, isoDateTime, limitParam, plainString, text } from './primitives';
+import { e164, httpsUrl, idParam, isoDateTime, limitParam, nonEmptyPatch, plainString, text } from './primitives';
 
 export const timeWindowSchema = z
   .strictObject({ from: isoDateTime, to: isoDateTime })
@@ -44,9 +44,7 @@ export const stopCreateSchema = z
 export const MAX_BULK_STOPS = 500;
 export type StopCreateInput = z.infer<typeof stopCreateSchema>;
 
-export const stopPatchSchema = z
-  .strictObject({ ...stopFields, address: stopFields.address.optional() })
-  .refine((p) => Object.keys(p).length > 0, { message: 'give at least one field to change' });
+export const stopPatchSchema = nonEmptyPatch(z.strictObject({ ...stopFields, address: stopFields.address.optional() }));
 export type StopPatchInput = z.infer<typeof stopPatchSchema>;
 
 export const assignSchema = z.strictObject({ driver_id: idParam('drv') });
@@ -119,6 +117,8 @@ export const stopResourceSchema = z.object({
   completion: z.record(z.string(), z.unknown()).nullable(),
   failure: z.record(z.string(), z.unknown()).nullable(),
   cancellation: z.record(z.string(), z.unknown()).nullable(),
+  /** When the stop was picked up (null before). */
+  picked_up_at: z.string().nullable(),
   version: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),

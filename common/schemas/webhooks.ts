@@ -1,7 +1,7 @@
 /** Request and response schemas for subscriptions, deliveries and the events feed. */
 import { z } from 'zod';
 import { CANONICAL_EVENTS, eventNamesOf, PROVIDERS, type ProviderName } from '../webhooks/profiles';
-import { decimalParam, idParam, isoDateTime, limitParam, plainString, text } from './primitives';
+import { decimalParam, idParam, isoDateTime, limitParam, nonEmptyPatch, plainString, text } from './primitives';
 
 const MAX_RETRY_DELAY_SECONDS = 2 * 24 * 3600;
 
@@ -37,16 +37,16 @@ export const subscriptionCreateSchema = z
 export const subscriptionEventsSchema = (provider: ProviderName) =>
   z.object({ events: eventsFilter }).superRefine((v, ctx) => checkEventNames(provider, v.events, ctx));
 
-export const subscriptionPatchSchema = z
-  .strictObject({
+export const subscriptionPatchSchema = nonEmptyPatch(
+  z.strictObject({
     url: plainString().min(1).max(2083).optional(),
     events: eventsFilter.optional(),
     name: text(200).nullish(),
     description: text(1000).nullish(),
     is_active: z.boolean().optional(),
     retry_schedule: retrySchedule.nullish(),
-  })
-  .refine((p) => Object.keys(p).length > 0, { message: 'give at least one field to change' });
+  }),
+);
 
 export const subscriptionIdSchema = idParam('whsub');
 

@@ -14,6 +14,8 @@ export const STOP_FAILURES = {
   RouteNotFound: 404,
   /** Some of a route's stops cannot be given to its driver; details name each and why. */
   RouteNotDispatchable: 409,
+  /** Over one of the tenant's quotas (common/quotas.ts); details name it. */
+  QuotaExceeded: 429,
 } as const;
 
 export type StopFailureType = keyof typeof STOP_FAILURES;

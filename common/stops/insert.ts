@@ -4,6 +4,9 @@
  * stop's first move, or the workers' lifecycle starter shortly after, starts its lifecycle
  * workflow (imports start their own).
  *
+ * They count toward the tenant's stops-per-day quota in the same transaction: past it, nothing
+ * is written and a QuotaExceededError is thrown.
+ *
  * Every id must be new: a keyed API retry looks for its stop first, an import for its import.
  */
 import { type Kysely, sql } from 'kysely';
@@ -15,6 +18,7 @@ import { activeSubscriptions, planDeliveries } from '../webhooks/plan';
 import { stopColumns } from './columns';
 import { stopEventId, type StopSource } from './lifecycle';
 import { toStopResource } from './resource';
+import { countStopsCreated } from '../quotas';
 
 /** A stop row before the database gave it its trip id. */
 export type NewStopRow = Omit<StopRow, 'trip_id'>;
@@ -50,6 +54,7 @@ const newStopRow = (tenantId: string, id: string, data: StopCreateInput, importI
   completion: null,
   failure: null,
   cancellation: null,
+  picked_up_at: null,
   import_id: importId,
   lifecycle_started_at: null,
   created_at: now,
@@ -61,7 +66,7 @@ export async function insertNewStops(
   db: Kysely<Database>,
   tenantId: string,
   stops: readonly { id: string; data: StopCreateInput }[],
-  opts: { source: StopSource; importId?: string; geocoderUrl: string | undefined },
+  opts: { source: StopSource; importId?: string; geocoderUrl: string | undefined; defaultStopsPerDay: number },
 ): Promise<NewStopRow[]> {
   if (stops.length === 0) return [];
   const now = new Date();
@@ -72,8 +77,13 @@ export async function insertNewStops(
   const insertHistory = db
     .insertInto('stop_history')
     .values(rows.map((r) => ({ stop_id: r.id, seq: 1, tenant_id: tenantId, from_status: null, to_status: 'pending', source: opts.source, event_id: stopEventId(r.id, 1), changed_at: now })));
-  await sql`
-    with changed as (${insertStops}), new_history as (${insertHistory}), ${eventWrites(tenantId, events, deliveries)}
-    select count(*) ${notifyIfQueued(deliveries)} from changed`.execute(db);
+  const write = async (trx: Kysely<Database>): Promise<void> => {
+    await sql`
+      with changed as (${insertStops}), new_history as (${insertHistory}), ${eventWrites(tenantId, events, deliveries)}
+      select count(*) ${notifyIfQueued(deliveries)} from changed`.execute(trx);
+    // Last, so the counter row is locked only until the commit.
+    await countStopsCreated(trx, tenantId, rows.length, opts.defaultStopsPerDay);
+  };
+  await (db.isTransaction ? write(db) : db.transaction().execute(write));
   return rows;
 }

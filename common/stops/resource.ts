@@ -35,6 +35,7 @@ export function toStopResource(row: Omit<StopRow, 'trip_id' | 'eta_at' | 'eta_an
     completion: row.completion,
     failure: row.failure,
     cancellation: row.cancellation,
+    picked_up_at: iso(row.picked_up_at),
     version: row.version,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),

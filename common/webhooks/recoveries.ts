@@ -3,9 +3,12 @@
  * in event order), and their progress read from those deliveries' states.
  */
 import { sql } from 'kysely';
+import type { QuotaLimits } from '../config';
 import type { Db } from '../db/connect';
+import { racedConstraint } from '../db/errors';
 import type { SubscriptionRow } from '../db/schema';
 import { iso } from '../iso';
+import { lockTenantFor, QuotaExceededError, recoveriesInFlight, tenantQuotas } from '../quotas';
 import type { RecoveryResource } from '../schemas/recoveries';
 import { planDeliveries } from './plan';
 
@@ -18,14 +21,50 @@ export interface NewRecovery {
   eventIds?: readonly string[];
 }
 
+/** A subscription has a recovery or replay running already (one at a time per subscription). */
+export class RecoveryRunningError extends Error {
+  constructor(
+    readonly subscriptionId: string,
+    readonly runningId: string,
+  ) {
+    super(`subscription ${subscriptionId} has a recovery running (${runningId}); wait for it to finish or cancel it first`);
+  }
+}
+
+/** The unique index that keeps one running recovery per subscription (migration 0014). */
+const ONE_RUNNING = 'webhook_recoveries_one_running_idx';
+
+const runningOn = (db: Db, subscriptionId: string) =>
+  db.selectFrom('webhook_recoveries').select('id').where('subscription_id', '=', subscriptionId).where('status', '=', 'running').executeTakeFirst();
+
 /**
  * Creates the recovery and its items in one transaction; a replay first creates the delivery
  * rows its events lack (events from before the subscription existed: never sent, so stored as
  * `cancelled` until the replay hands them to the queue). A recovery with this id that exists
- * already (a keyed retry) is left as it is.
+ * already (a keyed retry) is left as it is. Refused, writing nothing, when the subscription has
+ * one running (RecoveryRunningError) or the tenant has its quota running (QuotaExceededError).
  */
-export async function createRecovery(db: Db, sub: SubscriptionRow & { tenant_id: string }, r: NewRecovery): Promise<void> {
+export async function createRecovery(db: Db, sub: SubscriptionRow & { tenant_id: string }, r: NewRecovery, quotaDefaults: QuotaLimits): Promise<void> {
+  try {
+    await insertRecovery(db, sub, r, quotaDefaults);
+  } catch (err) {
+    // Two at once on one subscription, past the checks: the index let one through.
+    if (racedConstraint(err) !== ONE_RUNNING) throw err;
+    const running = await runningOn(db, sub.id);
+    throw new RecoveryRunningError(sub.id, running?.id ?? 'unknown');
+  }
+}
+
+async function insertRecovery(db: Db, sub: SubscriptionRow & { tenant_id: string }, r: NewRecovery, quotaDefaults: QuotaLimits): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    // A tenant's recoveries are created one at a time, so the count below cannot race.
+    await lockTenantFor(trx, 'recoveries', sub.tenant_id);
+    if (await trx.selectFrom('webhook_recoveries').select('id').where('id', '=', r.id).executeTakeFirst()) return;
+    const running = await runningOn(trx, sub.id);
+    if (running) throw new RecoveryRunningError(sub.id, running.id);
+    const { limits } = await tenantQuotas(trx, quotaDefaults, sub.tenant_id);
+    const used = await recoveriesInFlight(trx, sub.tenant_id);
+    if (used >= limits.recoveries_in_flight) throw new QuotaExceededError('recoveries_in_flight', limits.recoveries_in_flight, used, 1);
     const inserted = await trx
       .insertInto('webhook_recoveries')
       .values({ id: r.id, tenant_id: sub.tenant_id, subscription_id: sub.id, kind: r.kind, since: r.since ?? null, until: r.until ?? null, status: 'running', total: 0 })
@@ -68,6 +107,11 @@ export async function createRecovery(db: Db, sub: SubscriptionRow & { tenant_id:
     }
     await trx.updateTable('webhook_recoveries').set({ total: chosen.length }).where('id', '=', r.id).execute();
   });
+}
+
+/** Ends a running recovery (an ended one stays as it ended). */
+export async function finishRecovery(db: Db, id: string, status: 'completed' | 'cancelled'): Promise<void> {
+  await db.updateTable('webhook_recoveries').set({ status, finished_at: sql`now()` }).where('id', '=', id).where('status', '=', 'running').execute();
 }
 
 /** The recovery with its progress, or undefined (also for another tenant's). */

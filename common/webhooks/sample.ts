@@ -28,6 +28,7 @@ export function sampleStop(now: string): StopResource {
     completion: null,
     failure: null,
     cancellation: null,
+    picked_up_at: null,
     version: 1,
     created_at: now,
     updated_at: now,

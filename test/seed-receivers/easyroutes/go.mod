@@ -1,0 +1,3 @@
+module easyroutes-seed-receiver
+
+go 1.22
