@@ -12,6 +12,7 @@ import type { WorkflowStartOptions } from '@temporalio/client';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ProviderName } from '../webhooks/profiles';
 import { SA } from './search-attributes';
+import { fairShareOf } from './fair-share';
 
 export const subscriptionRetriesWorkflowId = (subscriptionId: string): string => `retries/${subscriptionId}`;
 
@@ -93,6 +94,7 @@ export function subscriptionRetriesOptions(taskQueue: string, input: Subscriptio
     args: [input],
     // A subscription waits again after a quiet spell: a new run under the same id.
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    ...fairShareOf(input.tenantId ?? input.partnerId ?? input.subscriptionId),
     typedSearchAttributes: [
       input.tenantId ? { key: SA.TenantId, value: input.tenantId } : { key: SA.PartnerId, value: input.partnerId ?? '' },
       { key: SA.SubscriptionId, value: [input.subscriptionId] },

@@ -1,0 +1,152 @@
+/**
+ * Issue #22, the hostile tenant scaled to fit CI: tenant A has 25 subscriptions to receivers
+ * that never answer, answer slowly or fail, and imports 500 stops (12,500 deliveries, nearly all
+ * failing). Tenant B meanwhile creates, assigns and cancels stops. B's moves and deliveries stay
+ * within 2× of its own baseline (plus a small absolute slack, as a 2-core CI box has tens of ms
+ * of noise on a baseline of tens of ms), none answers 503, and A's outage costs at most one retry
+ * timer workflow per failing subscription.
+ */
+import type { ServerResponse } from 'node:http';
+import { createStop, createDriver, eventually } from './support/fixtures';
+import { startTestHub, type TestHub, type TestTenant } from './support/hub';
+import { Receiver, type Responder } from './support/receiver';
+import { stopBody } from './support/fixtures';
+
+let hub: TestHub;
+let receiver: Receiver;
+let a: TestTenant;
+let b: TestTenant;
+let driver: any;
+const held: ServerResponse[] = [];
+
+/** Answers nothing until the test ends: the hub's own timeout ends each try. */
+const blackHole: Responder = (_r, _n, res) => void held.push(res);
+const slowFail: Responder = (_r, _n, res) => void setTimeout(() => res.writeHead(500).end('slow'), 2_000);
+const status =
+  (code: number, headers: Record<string, string> = {}): Responder =>
+  (_r, _n, res) =>
+    res.writeHead(code, headers).end('no');
+
+const FAILING: [string, Responder][] = [
+  ...Array.from({ length: 10 }, (_, i): [string, Responder] => [`/a-hole-${i}`, blackHole]),
+  ...Array.from({ length: 6 }, (_, i): [string, Responder] => [`/a-slow-${i}`, slowFail]),
+  ['/a-429', status(429, { 'retry-after': '30' })],
+  ['/a-503', status(503)],
+  ['/a-500-1', status(500)],
+  ['/a-500-2', status(500)],
+  ['/a-302', status(302, { location: 'http://127.0.0.1:1/' })],
+  ['/a-410', status(410)],
+  ['/a-400', status(400)],
+  ['/a-404', status(404)],
+  ['/a-502', status(502)],
+];
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  receiver = await new Receiver().start();
+  a = await hub.tenant();
+  b = await hub.tenant();
+  for (const [path, responder] of FAILING) {
+    receiver.on(path, responder);
+    const res = await hub.call('POST', '/v1/webhooks/subscriptions', { key: a.key, body: { url: `${receiver.url}${path}`, events: [] } });
+    expect(res.status).toBe(201);
+  }
+  const sub = await hub.call('POST', '/v1/webhooks/subscriptions', { key: b.key, body: { url: `${receiver.url}/b`, events: ['stop.cancelled'] } });
+  expect(sub.status).toBe(201);
+  driver = await createDriver(hub, b.key);
+}, 120_000);
+
+afterAll(async () => {
+  for (const res of held) res.destroy();
+  await receiver?.stop();
+  await hub?.stop();
+});
+
+interface Round {
+  moves: number[];
+  deliveries: number[];
+  statuses: number[];
+}
+
+/** B's ordinary work: create, assign, cancel; each cancel's webhook is timed to its arrival. */
+async function bWorks(n: number): Promise<Round> {
+  const round: Round = { moves: [], deliveries: [], statuses: [] };
+  for (let i = 0; i < n; i++) {
+    const stop = await createStop(hub, b.key);
+    for (const [action, body] of [
+      ['assign', { driver_id: driver.id }],
+      ['cancel', { reason: 'customer asked' }],
+    ] as const) {
+      const started = Date.now();
+      const res = await hub.call('POST', `/v1/stops/${stop.id}/${action}`, { key: b.key, body });
+      round.moves.push(Date.now() - started);
+      round.statuses.push(res.status);
+      if (action === 'cancel') {
+        const arrived = await eventually(
+          async () => receiver.at('/b').find((r) => (r.body as { data?: { id?: string } })?.data?.id === stop.id),
+          (r) => r !== undefined,
+          30_000,
+        );
+        round.deliveries.push(arrived ? arrived.at - started : Number.POSITIVE_INFINITY);
+      }
+    }
+  }
+  return round;
+}
+
+const p = (xs: number[], q: number): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+};
+
+/** Within 2× of the baseline, or of a 150 ms floor for a baseline too small to double reliably. */
+const within = (beside: number, alone: number): boolean => beside <= 2 * Math.max(alone, 150);
+
+test('a tenant whose 25 receivers are down does not slow another tenant, and its outage costs one workflow per subscription', async () => {
+  await bWorks(3); // warm-up: first requests compile and cache
+  const alone = await bWorks(15);
+
+  const imported = await hub.call('POST', '/v1/stops/bulk', { key: a.key, body: Array.from({ length: 500 }, () => stopBody()) });
+  expect(imported.status).toBe(201);
+  // A's outage is under way: deliveries to its failing receivers are waiting on their retries.
+  const waiting = () =>
+    hub.db
+      .selectFrom('webhook_deliveries')
+      .select((eb) => eb.fn.count<string>('subscription_id').distinct().as('subs'))
+      .where('tenant_id', '=', a.tenantId)
+      .where('status', '=', 'retrying')
+      .executeTakeFirstOrThrow();
+  await eventually(waiting, (w) => Number(w.subs) >= 10, 60_000);
+
+  const beside = await bWorks(15);
+
+  expect(beside.statuses.filter((s) => s !== 200)).toEqual([]);
+  const summary = {
+    moves: { alone: [p(alone.moves, 0.5), p(alone.moves, 0.95)], beside: [p(beside.moves, 0.5), p(beside.moves, 0.95)] },
+    deliveries: { alone: [p(alone.deliveries, 0.5), p(alone.deliveries, 0.95)], beside: [p(beside.deliveries, 0.5), p(beside.deliveries, 0.95)] },
+  };
+  expect([summary, within(summary.moves.beside[0]!, summary.moves.alone[0]!)]).toEqual([summary, true]);
+  expect([summary, within(summary.moves.beside[1]!, summary.moves.alone[1]!)]).toEqual([summary, true]);
+  expect([summary, within(summary.deliveries.beside[0]!, summary.deliveries.alone[0]!)]).toEqual([summary, true]);
+  expect([summary, within(summary.deliveries.beside[1]!, summary.deliveries.alone[1]!)]).toEqual([summary, true]);
+
+  // Every Temporal workflow A has besides its stops and its import: one retry timer per failing
+  // subscription at most, whatever the number of failed tries.
+  const failedTries = await hub.db
+    .selectFrom('webhook_attempts as t')
+    .innerJoin('webhook_deliveries as d', 'd.id', 't.delivery_id')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('d.tenant_id', '=', a.tenantId)
+    .where('t.succeeded', '=', false)
+    .executeTakeFirstOrThrow();
+  expect(Number(failedTries.n)).toBeGreaterThan(FAILING.length * 4);
+  const others: string[] = [];
+  for await (const w of hub.temporal.workflow.list({
+    query: `TenantId = '${a.tenantId}' AND WorkflowType != 'stopLifecycleWorkflow' AND WorkflowType != 'bulkImportWorkflow'`,
+  })) {
+    others.push(`${w.type} ${w.workflowId}`);
+  }
+  expect(others.length).toBeGreaterThan(0);
+  expect(others.length).toBeLessThanOrEqual(FAILING.length);
+  expect(others.every((w) => w.startsWith('subscriptionRetriesWorkflow retries/whsub_'))).toBe(true);
+}, 600_000);
