@@ -182,7 +182,8 @@ export const tripFactsOfStop = (s: StopResource, tripId: number): TripFacts => (
   pickedUpAt: s.picked_up_at ?? null,
   completedAt: ((s.completion as { completed_at?: string } | null)?.completed_at as string | undefined) ?? null,
   createdAt: s.created_at,
-  updatedAt: s.updated_at,
+  // Snapshots without updated_at (older events, hand-made ones) were last changed when made.
+  updatedAt: s.updated_at ?? s.created_at,
 });
 
 /** Digits after the decimal point in a currency's major unit (ISO 4217: CAD 2, JPY 0). */
@@ -443,7 +444,8 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
           lng: s.geocoded?.lng ?? null,
           timeWindow: s.time_window ? { start: s.time_window.from, end: s.time_window.to } : null,
           reason: reasonOf(s),
-          updatedAt: s.updated_at,
+          // Snapshots without updated_at (older events, hand-made ones) were last changed when made.
+  updatedAt: s.updated_at ?? s.created_at,
         },
       };
     },
