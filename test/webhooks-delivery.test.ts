@@ -1,5 +1,4 @@
 /** How deliveries behave: retries, Retry-After, 410, redirects, manual retry, disable, delete, rotation. */
-import { WorkflowFailedError } from '@temporalio/client';
 import { sql } from 'kysely';
 import { subscriptionRetriesStateQuery, subscriptionRetriesWorkflowId } from '../common/temporal/subscription-retries';
 import { subscriptionWatchWorkflowId } from '../common/temporal/subscription-watch';

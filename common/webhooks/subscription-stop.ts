@@ -4,7 +4,6 @@
  * (a timer that misses the word finds the same when it next wakes).
  */
 import type { Client } from '@temporalio/client';
-import { sql } from 'kysely';
 import type { Db } from '../db/connect';
 import { retryDueSignal, subscriptionRetriesWorkflowId } from '../temporal/subscription-retries';
 
