@@ -1,6 +1,6 @@
 /** How deliveries behave: retries, Retry-After, 410, redirects, manual retry, disable, delete, rotation. */
 import { sql } from 'kysely';
-import { subscriptionRetriesStateQuery, subscriptionRetriesWorkflowId } from '../common/temporal/subscription-retries';
+import { retryDueSignal, subscriptionRetriesStateQuery, subscriptionRetriesWorkflowId } from '../common/temporal/subscription-retries';
 import { subscriptionWatchWorkflowId } from '../common/temporal/subscription-watch';
 import { PROFILES, PROVIDERS } from '../common/webhooks/profiles';
 import { outboxSweepWorkflow, subscriptionHealthWorkflow, eventRetentionWorkflow } from '../workflows/housekeeping';
@@ -322,12 +322,16 @@ test('a subscription with waiting deliveries is one workflow operators can find,
   const desc = await handle.describe();
   expect(desc.searchAttributes).toMatchObject({ TenantId: [t.tenantId], SubscriptionId: [sub.id], Provider: ['kourier'] });
   expect(await desc.staticSummary()).toBe(`retries of ${sub.id} → ${new URL(receiver.url).host} (kourier)`);
+  // The state is what the timer's last look saw; a look may have come between the failures, so
+  // ask for one now (a 'due' signal, as the recorder sends) to see all three.
+  await handle.signal(retryDueSignal, { at: new Date().toISOString() });
   const state = await eventually(() => handle.query(subscriptionRetriesStateQuery, { limit: 2 }), (s) => s.waiting === 3);
+  expect(state.waiting).toBe(3);
   expect(state.deliveries).toHaveLength(2);
   expect(state.deliveries[0]).toMatchObject({ eventType: 'delivery.created', attempt: 1, maxAttempts: 2, lastError: 'HTTP 500' });
   expect(state.next_offset).toBe(2);
   expect((await handle.query(subscriptionRetriesStateQuery, { offset: 2, limit: 2 })).deliveries).toHaveLength(1);
-  expect((await handle.describe()).raw.workflowExecutionInfo?.historyLength).toBeLessThan(40);
+  expect(Number((await handle.describe()).raw.workflowExecutionInfo?.historyLength)).toBeLessThan(40);
   const found = [];
   for await (const wf of hub.temporal.workflow.list({ query: `SubscriptionId = "${sub.id}"` })) found.push(wf.workflowId);
   expect(found).toEqual([subscriptionRetriesWorkflowId(sub.id)]);

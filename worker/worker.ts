@@ -45,12 +45,13 @@ export function prebuiltBundle(configured: string | undefined): string | undefin
  * Slots and cache per lane. Stop and route workflows wait for hours; their histories are short,
  * so one that left the cache replays quickly, and a small cache keeps memory small. Timers and
  * background work are few and light: a few slots each, so a backlog there never takes the
- * lifecycle lane's.
+ * lifecycle lane's. An import holds a background slot for its one transaction (a local
+ * activity), also while it waits for its tenant's import lock, hence more slots there.
  */
 const LANE_TUNING: Record<Lane, Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>> = {
   lifecycle: { maxConcurrentWorkflowTaskExecutions: 40, maxConcurrentActivityTaskExecutions: 100, maxCachedWorkflows: 100 },
   timers: { maxConcurrentWorkflowTaskExecutions: 8, maxConcurrentActivityTaskExecutions: 20, maxCachedWorkflows: 200 },
-  background: { maxConcurrentWorkflowTaskExecutions: 8, maxConcurrentActivityTaskExecutions: 20, maxCachedWorkflows: 20 },
+  background: { maxConcurrentWorkflowTaskExecutions: 20, maxConcurrentActivityTaskExecutions: 20, maxCachedWorkflows: 20 },
 };
 
 /** The Temporal workers of one process, one per lane, run and stopped together. */
