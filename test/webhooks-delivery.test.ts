@@ -9,7 +9,7 @@ import * as verify from '../common/webhooks/verify';
 import { claimDue } from '../worker/delivery/queue-consumer';
 import { HOUSEKEEPING, scheduleId } from '../worker/schedules';
 import { startTestHub, type TestHub, type TestTenant } from './support/hub';
-import { createStop, eventually } from './support/fixtures';
+import { createStop, eventually, stopBody } from './support/fixtures';
 import { failTimes, ok, Receiver } from './support/receiver';
 import { SEED_VERIFIERS } from './support/seed-verifiers';
 
@@ -346,6 +346,51 @@ test('a subscription with waiting deliveries is one workflow operators can find,
   await deliveryOnce(fine.t, fine.sub.id, (x) => x.status === 'succeeded');
   await expect(hub.temporal.workflow.getHandle(subscriptionRetriesWorkflowId(fine.sub.id)).describe()).rejects.toThrow(/not found/i);
 });
+
+test('one failing subscription with 200 deliveries waiting at different steps of its schedule: every wait is its delay from the end of its own try, within a second', async () => {
+  const schedule = [1, 3, 2];
+  const { t, sub, path } = await subscribed({ retry_schedule: schedule });
+  receiver.on(path, (_r, _n, res) => void res.writeHead(500).end('no'));
+  // Four waves of 50, 0.7 s apart: the waits of the waves interleave, so the one timer keeps
+  // many different due times at once.
+  for (let wave = 0; wave < 4; wave++) {
+    const res = await hub.call('POST', '/v1/stops/bulk', { key: t.key, body: Array.from({ length: 50 }, () => stopBody()) });
+    expect(res.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 700));
+  }
+  const ended = () =>
+    hub.db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'status'])
+      .where('subscription_id', '=', sub.id)
+      .execute();
+  const all = await eventually(ended, (ds) => ds.length === 200 && ds.every((d) => d.status === 'failed'), 60_000);
+  expect(all.filter((d) => d.status !== 'failed')).toEqual([]);
+  const tries = await hub.db
+    .selectFrom('webhook_attempts as a')
+    .innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
+    .select(['a.delivery_id', 'a.attempt_number', 'a.started_at', 'a.duration_ms'])
+    .where('d.subscription_id', '=', sub.id)
+    .orderBy('a.delivery_id')
+    .orderBy('a.attempt_number')
+    .execute();
+  expect(tries).toHaveLength(200 * (schedule.length + 1));
+  const late: string[] = [];
+  for (let i = 1; i < tries.length; i++) {
+    const [prev, next] = [tries[i - 1]!, tries[i]!];
+    if (prev.delivery_id !== next.delivery_id) continue;
+    const waitedS = (next.started_at.getTime() - (prev.started_at.getTime() + prev.duration_ms)) / 1000;
+    const delay = schedule[prev.attempt_number - 1]!;
+    // The timer puts tries back on the queue ahead of time and the queue sends each at its due
+    // time (a few ms of clocks apart): never early, at most a second late.
+    if (waitedS < delay - 0.05 || waitedS > delay + 1) late.push(`${next.delivery_id} try ${next.attempt_number}: waited ${waitedS.toFixed(2)} s for ${delay} s`);
+  }
+  expect(late).toEqual([]);
+  // All of it cost one retry timer: its runs are one workflow id.
+  const runs: string[] = [];
+  for await (const w of hub.temporal.workflow.list({ query: `SubscriptionId = "${sub.id}"` })) runs.push(w.workflowId);
+  expect(new Set(runs)).toEqual(new Set([subscriptionRetriesWorkflowId(sub.id)]));
+}, 120_000);
 
 describe('housekeeping', () => {
   test('the three Schedules exist with their intervals', async () => {

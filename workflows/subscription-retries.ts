@@ -4,6 +4,8 @@
  */
 import { condition, continueAsNew, proxyLocalActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
+  RETRY_LOOK_GAP_MS,
+  RETRY_LOOKAHEAD_MS,
   retriesSummary,
   retryDueSignal,
   type RetriesSnapshot,
@@ -18,11 +20,6 @@ const queue = proxyLocalActivities<SubscriptionRetriesActivities>({
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 12 },
 });
 
-/**
- * Looks are at least this far apart, so a subscription failing without pause costs about one
- * workflow task a second; a try due between two looks is requeued by the next, at most this late.
- */
-export const MIN_LOOK_GAP_MS = 500;
 /** Looks per run before the history starts afresh. */
 const LOOKS_PER_RUN = 500;
 
@@ -67,8 +64,8 @@ export const subscriptionRetriesWorkflow: SubscriptionRetriesWorkflow = async (i
     requeued += found.requeued;
     setCurrentDetails(retriesSummary(found));
 
-    // Sleep until the earliest due try (what the look found, or a signal named since), waking
-    // earlier when a signal names an earlier one; all in this workflow's clock.
+    // Sleep until the lookahead before the earliest due try (what the look found, or a signal
+    // named since), waking earlier when a signal names an earlier one; all in this workflow's clock.
     const earliest = (): number | null => {
       const due = [found.nextDueAt ? Date.parse(found.nextDueAt) : null, signalled].filter((t): t is number => t !== null);
       return due.length ? Math.min(...due) - offset : null;
@@ -77,10 +74,11 @@ export const subscriptionRetriesWorkflow: SubscriptionRetriesWorkflow = async (i
     for (;;) {
       const due = earliest();
       if (due === null) return { looks: look, requeued };
-      wakeAt = Math.max(due, lookedAt + MIN_LOOK_GAP_MS);
+      const lookAt = (d: number) => Math.max(d - RETRY_LOOKAHEAD_MS, lookedAt + RETRY_LOOK_GAP_MS);
+      wakeAt = lookAt(due);
       const sooner = () => {
         const d = earliest();
-        return d !== null && Math.max(d, lookedAt + MIN_LOOK_GAP_MS) < wakeAt;
+        return d !== null && lookAt(d) < wakeAt;
       };
       if (!(await condition(sooner, Math.max(1, wakeAt - Date.now())))) break;
     }

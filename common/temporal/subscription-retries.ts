@@ -2,8 +2,10 @@
  * The contract of a subscription's retry timer (`retries/<subscription id>`). Deliveries that
  * must wait keep their next try time in Postgres (`next_retry_at`, from the end of their own
  * try). One workflow per subscription with waiting deliveries sleeps in a durable timer until
- * the earliest is due, puts everything due back on the queue in one activity, and sleeps again;
- * it ends when nothing waits. So an outage costs Temporal one workflow per failing subscription
+ * RETRY_LOOKAHEAD_MS before the earliest is due, puts everything due by then back on the queue
+ * in one activity (each keeps its due time: the queue sends it then, not sooner), and sleeps
+ * again; it ends when nothing waits. The lookahead absorbs the timer's own lateness (a few
+ * hundred ms on a busy server), so every try goes out on time. So an outage costs Temporal one workflow per failing subscription
  * and about one workflow task a second each, whatever the number of events. The try recorder
  * wakes it (signal-with-start) only when a try becomes due before its next wake-up
  * (`webhook_subscriptions.retry_wake_at`).
@@ -55,6 +57,14 @@ export interface RetriesSnapshot {
 
 export const SNAPSHOT_SIZE = 50;
 
+/** A look puts back on the queue what falls due within this much; the next look is at least RETRY_LOOK_GAP_MS later. */
+export const RETRY_LOOKAHEAD_MS = 2_000;
+/**
+ * Looks are at least this far apart, so a subscription failing without pause costs at most one
+ * workflow task a second; each look covers the next RETRY_LOOKAHEAD_MS, so nothing falls between.
+ */
+export const RETRY_LOOK_GAP_MS = 1_000;
+
 export interface SubscriptionRetriesState {
   input: SubscriptionRetriesInput;
   waiting: number;
@@ -67,8 +77,9 @@ export interface SubscriptionRetriesState {
 
 export interface SubscriptionRetriesActivities {
   /**
-   * Puts every delivery of the subscription due by `cutoff` (the database's clock; at least its
-   * now) back on the queue; says what still waits.
+   * Puts every delivery of the subscription due within RETRY_LOOKAHEAD_MS of `cutoff` (the
+   * database's clock as the timer tells it; at least its now) back on the queue; says what still
+   * waits.
    */
   requeueDueRetries(input: { subscriptionId: string; cutoff?: string }): Promise<RetriesSnapshot>;
 }

@@ -83,6 +83,7 @@ export class DeliveryQueueConsumer {
   private listener: Listener | undefined;
   private poll: NodeJS.Timeout | undefined;
   private idle: (() => void) | undefined;
+  private readonly dueTimers = new Set<NodeJS.Timeout>();
   private readonly passes = new Coalescer(() => this.drain());
 
   constructor(
@@ -90,10 +91,27 @@ export class DeliveryQueueConsumer {
   ) {}
 
   start(databaseUrl: string): void {
-    this.listener = listen(databaseUrl, CHANNELS.deliveries, () => this.passes.wake(), this.deps.logger);
+    this.listener = listen(databaseUrl, CHANNELS.deliveries, (payload) => this.wakeFor(payload), this.deps.logger);
     this.poll = setInterval(() => this.passes.wake(), this.deps.limits.pollMs);
     this.poll.unref();
     this.passes.wake();
+  }
+
+  /**
+   * A notification wakes a pass now; one that names a time (retries requeued ahead of their
+   * due time by their subscription's timer) also wakes one then, so they go out on the dot.
+   */
+  private wakeFor(payload: string): void {
+    this.passes.wake();
+    // A little late rather than early: the claim goes by the database's clock.
+    const inMs = Date.parse(payload) - Date.now() + 25;
+    if (!(inMs > 0)) return;
+    const timer = setTimeout(() => {
+      this.dueTimers.delete(timer);
+      this.passes.wake();
+    }, Math.min(inMs, 60_000));
+    timer.unref();
+    this.dueTimers.add(timer);
   }
 
   /** Whether deliveries are waiting for room: background work (lifecycle starts) should wait. */
@@ -104,6 +122,7 @@ export class DeliveryQueueConsumer {
   /** Stops claiming, then waits for every try in flight to be sent and recorded. */
   async stop(): Promise<void> {
     clearInterval(this.poll);
+    for (const timer of this.dueTimers) clearTimeout(timer);
     await this.listener?.stop();
     await this.passes.stop();
     if (this.inFlight > 0) await new Promise<void>((r) => (this.idle = r));
