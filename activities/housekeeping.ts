@@ -59,7 +59,7 @@ export function housekeepingActivities({ db, temporal, config, logger }: Activit
      */
     async sweepOutbox(input) {
       const target = { db, temporal, taskQueue: config.taskQueues.lifecycle };
-      const started = await startPendingLifecycles(target, { limit: input.limit, minAgeMs: 60_000 });
+      const { started } = await startPendingLifecycles(target, { limit: input.limit, minAgeMs: 60_000 });
       const overdue = await db
         .selectFrom('webhook_subscriptions as s')
         .select(['s.id', 's.tenant_id', 's.partner_id', 's.provider', 's.url'])

@@ -82,11 +82,12 @@ const envSchema = z.object({
   HUB_QUOTA_IMPORTS_IN_FLIGHT: z.coerce.number().int().min(0).max(10_000).default(10),
   HUB_RECOVERIES_PER_TENANT: z.coerce.number().int().min(0).max(1_000).default(3),
   /**
-   * Lifecycle workflows each worker starts per second for stops no move has reached yet. Low by
-   * default: on the 2-core bench machine, 10/s beside another tenant's moves already quadrupled
-   * their p99 (the Temporal dev server is the shared resource); raise it on a real cluster.
+   * The most lifecycle workflows each worker starts per second for stops no move has reached yet.
+   * Below it the pace follows Temporal (worker/start-pace.ts): a fixed pace was either too slow
+   * after a burst or, at 10/s on the 2-core bench machine, enough to quadruple another tenant's
+   * move p99.
    */
-  HUB_LIFECYCLE_STARTS_PER_SECOND: z.coerce.number().min(1).max(10_000).default(5),
+  HUB_LIFECYCLE_STARTS_PER_SECOND: z.coerce.number().min(1).max(10_000).default(100),
   /** How old a new stop is before the worker starts its workflow (a move starts it sooner). */
   HUB_LIFECYCLE_START_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(2_000),
   /** Webhook tries in flight per worker process. */

@@ -18,7 +18,7 @@ import { SecretBox } from '../common/webhooks/secrets';
 import { DeliveryQueueConsumer } from './delivery/queue-consumer';
 import { createSender } from './delivery/send-try';
 import { TryRecorder } from './delivery/try-recorder';
-import { LifecycleStarter } from './lifecycle-starter';
+import { LaneBacklogs, LifecycleStarter } from './lifecycle-starter';
 
 export interface HubWorkerOptions {
   deps: ActivityDeps;
@@ -109,7 +109,8 @@ export function startQueueWork(opts: { connection: NativeConnection; db: Db; con
   const temporal = opts.temporal ?? new Client({ connection: opts.connection, namespace: config.temporal.namespace });
   const recorder = new TryRecorder({ db, temporal, timerQueue: config.taskQueues.timers, logger });
   const consumer = new DeliveryQueueConsumer({ db, send: createSender(config, new SecretBox(config.secretKey)), recorder, logger, limits: config.deliveryQueue });
-  const starter = new LifecycleStarter({ db, temporal, taskQueue: config.taskQueues.lifecycle }, config.lifecycleStarts, logger, () => consumer.busy);
+  const backlogs = new LaneBacklogs(temporal, Object.values(config.taskQueues));
+  const starter = new LifecycleStarter({ db, temporal, taskQueue: config.taskQueues.lifecycle }, config.lifecycleStarts, logger, () => consumer.busy, backlogs);
   consumer.start(opts.databaseUrl);
   starter.start();
   return {
