@@ -11,12 +11,12 @@ import type { HousekeepingActivities } from '../common/temporal/housekeeping';
 import { type SubscriptionWatchActivities, subscriptionWatchOptions } from '../common/temporal/subscription-watch';
 import { subscriptionWatchWorkflow } from '../workflows/subscription-watch';
 import type { ActivityDeps } from './deps';
-import { handOff, handoffsFor } from './delivery-handoff';
+import { hostOf, wakeRetryTimers } from '../common/deliveries/retry-wake';
 
-/** A hand-off this old was not made by the worker that recorded the try (it died, or Temporal was away). */
-const HANDOFF_OVERDUE_SECONDS = 20;
-/** A retry this late has no workflow waiting for it (terminated by an operator, say). */
-const STRANDED_AFTER_SECONDS = 300;
+import { subscriptionRetriesWorkflow } from '../workflows/subscription-retries';
+
+/** A waiting try this far past due has a timer that did not hear of it (a lost wake-up, a terminated timer). */
+const OVERDUE_SECONDS = 30;
 
 export function housekeepingActivities({ db, temporal, config, logger }: ActivityDeps): HousekeepingActivities & SubscriptionWatchActivities {
   /** Tries of the subscription since `since`, and how many failed. */
@@ -48,32 +48,47 @@ export function housekeepingActivities({ db, temporal, config, logger }: Activit
   const watchIfFailing = async (subscriptionId: string, policy: { windowHours: number; threshold: number }): Promise<void> => {
     const { tries, failed } = await failureCounts(subscriptionId, new Date(Date.now() - policy.windowHours * 3_600_000));
     if (tries === 0 || failed / tries <= policy.threshold) return;
-    await temporal.workflow.start(subscriptionWatchWorkflow, subscriptionWatchOptions(config.taskQueue, { subscriptionId, ...policy }));
+    await temporal.workflow.start(subscriptionWatchWorkflow, subscriptionWatchOptions(config.taskQueues.timers, { subscriptionId, ...policy }));
   };
 
   return {
     /**
-     * Starts lifecycle workflows nobody started (after a minute: the starters pace themselves), hands tries
-     * to their retry workflows where that did not happen, and re-attaches retries no workflow is
-     * waiting for. Every step is idempotent.
+     * Starts lifecycle workflows nobody started (after a minute: the starters pace themselves),
+     * and wakes the retry timers of subscriptions whose waiting tries are overdue. Every step is
+     * idempotent.
      */
     async sweepOutbox(input) {
-      const target = { db, temporal, taskQueue: config.taskQueue };
-      const started = await startPendingLifecycles(target, { limit: input.limit, minAgeMs: 60_000 });
+      const target = { db, temporal, taskQueue: config.taskQueues.lifecycle };
+      const { started } = await startPendingLifecycles(target, { limit: input.limit, minAgeMs: 60_000 });
       const overdue = await db
-        .selectFrom('webhook_deliveries')
-        .select('id')
+        .selectFrom('webhook_subscriptions as s')
+        .select(['s.id', 's.tenant_id', 's.partner_id', 's.provider', 's.url'])
+        .select((eb) =>
+          eb
+            .selectFrom('webhook_deliveries as d')
+            .select((x) => x.fn.min('d.next_retry_at').as('due'))
+            .whereRef('d.subscription_id', '=', 's.id')
+            .where('d.status', '=', 'retrying')
+            .as('due'),
+        )
         .where((eb) =>
-          eb.or([
-            eb.and([eb('handoff_pending', '=', true), eb('last_attempted_at', '<', sql<Date>`now() - make_interval(secs => ${HANDOFF_OVERDUE_SECONDS})`)]),
-            eb.and([eb('status', '=', 'retrying'), eb('next_retry_at', '<', sql<Date>`now() - make_interval(secs => ${STRANDED_AFTER_SECONDS})`)]),
-          ]),
+          eb.exists(
+            eb
+              .selectFrom('webhook_deliveries as d')
+              .select('d.id')
+              .whereRef('d.subscription_id', '=', 's.id')
+              .where('d.status', '=', 'retrying')
+              .where('d.next_retry_at', '<', sql<Date>`now() - make_interval(secs => ${OVERDUE_SECONDS})`),
+          ),
         )
         .limit(input.limit)
         .execute();
-      const handed = await handOff({ db, temporal, taskQueue: config.taskQueue, logger }, await handoffsFor(db, overdue.map((r) => r.id)));
-      if (started || handed) logger.info({ lifecycles_started: started, handoffs: handed }, 'sweep finished work left undone');
-      return started + handed;
+      const woken = await wakeRetryTimers(
+        { temporal, taskQueue: config.taskQueues.timers, workflow: subscriptionRetriesWorkflow },
+        overdue.map((s) => ({ input: { subscriptionId: s.id, tenantId: s.tenant_id, partnerId: s.partner_id, provider: s.provider as ProviderName, host: hostOf(s.url) }, at: s.due ?? new Date() })),
+      );
+      if (started || woken.length) logger.info({ lifecycles_started: started, retry_timers_woken: woken.length }, 'sweep finished work left undone');
+      return started + woken.length;
     },
 
     async checkSubscriptionHealth() {

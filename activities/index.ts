@@ -8,7 +8,7 @@ import { recoveryActivities } from './recoveries';
 import { routeActivities } from './routes';
 import { stopActivities } from './stops';
 import { systemActivities } from './system';
-import { deliveryQueueActivities } from './delivery-queue';
+import { subscriptionRetriesActivities } from './subscription-retries';
 import { housekeepingActivities } from './housekeeping';
 
 /**
@@ -37,7 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...systemActivities(deps),
     ...stopActivities(deps),
     ...geocodingActivities(deps),
-    ...deliveryQueueActivities(deps),
+    ...subscriptionRetriesActivities(deps),
     ...housekeepingActivities(deps),
     ...importActivities(deps),
     ...routeActivities(deps),

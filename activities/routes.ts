@@ -62,7 +62,7 @@ export function routeActivities({ db, temporal, config }: ActivityDeps): RouteAc
             await sendStopUpdate(
               temporal,
               // One update id per route, version and stop: a retried dispatch joins its first try.
-              { taskQueue: config.taskQueue, workflow: stopLifecycleWorkflow, stop, updateId: deterministicId('upd', routeId, 'dispatch', String(route.version), stop.id) },
+              { taskQueue: config.taskQueues.lifecycle, workflow: stopLifecycleWorkflow, stop, updateId: deterministicId('upd', routeId, 'dispatch', String(route.version), stop.id) },
               stopTransitionUpdates.assign,
               { driver_id: route.driver_id },
             );

@@ -3,9 +3,9 @@
  * only, bounded in time. Prints a table and writes bench/results/latest.json.
  *
  * Phases: the Temporal server's own trivial-workflow rate; paced 20 events/s of the real mix;
- * stop creations only at fan-out 1 and 10; the full lifecycle mix at fan-out 10; isolation (a
- * black-hole subscriber and a 500-stop import in one tenant, another tenant's moves and
- * deliveries beside it); the receiver's ceiling; POST /v1/stops under autocannon; a bulk import;
+ * stop creations only at fan-out 1 and 10; the full lifecycle mix at fan-out 10; isolation (25
+ * failing subscribers and a 500-stop import in one tenant, another tenant's moves and
+ * deliveries alone and beside it); the receiver's ceiling; POST /v1/stops under autocannon; a bulk import;
  * the API alone. CPU seconds per delivery are read from /proc for every process of the stack.
  *
  * BENCH_CREATES (default 2000), BENCH_STOPS (default 400 → 2000 events) and BENCH_FANOUT
@@ -22,6 +22,8 @@ import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { TEMPORAL_SERVER_VERSION } from '../dev/temporal-cluster';
+import { loadConfig } from '../common/config';
+import { workflowTaskBacklog } from '../common/temporal/task-queue-backlog';
 import { call, type Harness, startClusterHarness, startHarness } from './lib/harness';
 import { cpuMeter, percentile } from './lib/process-stats';
 import { CountingReceiver } from './lib/receiver';
@@ -257,65 +259,142 @@ async function lifecyclePhase(h: Harness, receiver: CountingReceiver, driverId: 
   await clearSubscriptions(h, subs.ids);
 }
 
-/** Tenant B's moves (paced, each create → assign) and deliveries for `seconds`. */
-async function tenantTraffic(h: Harness, key: string, driverId: string, seconds: number): Promise<number[]> {
-  const moveMs: number[] = [];
+/** Tenant B's moves (paced, 10 a second: each a create, then its assign) for `seconds`. */
+async function tenantTraffic(h: Harness, key: string, driverId: string, seconds: number): Promise<{ moves: number[]; errors: number }> {
+  const moves: number[] = [];
+  let errors = 0;
   const inflight: Promise<void>[] = [];
   const end = Date.now() + seconds * 1000;
   for (let tick = Date.now(); tick < end; tick += 100) {
     await sleep(Math.max(0, tick - Date.now()));
     inflight.push(
       (async () => {
-        const stop = (await call(h, 'POST', '/v1/stops', { address: 'Pikk 19, Tallinn, Estonia' }, { authorization: `Bearer ${key}` })).body;
+        const created = await call(h, 'POST', '/v1/stops', { address: 'Pikk 19, Tallinn, Estonia' }, { authorization: `Bearer ${key}` });
+        if (created.status !== 201) {
+          errors++;
+          return;
+        }
         const t0 = Date.now();
-        await call(h, 'POST', `/v1/stops/${stop.id}/assign`, { driver_id: driverId }, { authorization: `Bearer ${key}` });
-        moveMs.push(Date.now() - t0);
+        const moved = await call(h, 'POST', `/v1/stops/${created.body.id}/assign`, { driver_id: driverId }, { authorization: `Bearer ${key}` });
+        moves.push(Date.now() - t0);
+        if (moved.status !== 200) errors++;
       })(),
     );
   }
   await Promise.all(inflight);
-  return moveMs;
+  return { moves, errors };
+}
+
+/** Tenant A's 25 receivers, as issue #22 found them: 10 never answer, 6 drip, 9 fail at once. */
+const HOSTILE: { path: string; failure?: { status: number; afterMs?: number; headers?: Record<string, string> } }[] = [
+  ...Array.from({ length: 10 }, (_, i) => ({ path: `/a-hole-${i}` })),
+  ...Array.from({ length: 6 }, (_, i) => ({ path: `/a-drip-${i}`, failure: { status: 500, afterMs: 2_000 } })),
+  ...[429, 503, 500, 500, 302, 410, 400, 404, 502].map((status, i) => ({
+    path: `/a-${status}-${i}`,
+    failure: { status, headers: status === 429 ? { 'retry-after': '30' } : status === 302 ? { location: 'http://127.0.0.1:1/' } : undefined },
+  })),
+];
+
+/** Samples each task queue's workflow-task backlog until stopped; keeps the peak. */
+function sampleBacklogs(h: Harness, queues: readonly string[]): { stop(): Promise<Record<string, number>> } {
+  const peak: Record<string, number> = Object.fromEntries(queues.map((q) => [q, 0]));
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await Promise.all(
+        queues.map(async (q) => {
+          const { tasks } = await workflowTaskBacklog(h.services.temporal, q).catch(() => ({ tasks: 0 }));
+          peak[q] = Math.max(peak[q]!, tasks);
+        }),
+      );
+      await sleep(500);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return peak;
+    },
+  };
+}
+
+/** Waits until nothing is left over from earlier phases: no delivery due, no stop without its workflow. */
+async function quiesce(h: Harness): Promise<number> {
+  await settle(h);
+  const started = Date.now();
+  while ((await lifecycleBacklog(h)) > 0 && Date.now() - started < PHASE_DEADLINE_MS * 3) await sleep(500);
+  return lifecycleBacklog(h);
 }
 
 /**
- * Tenant A gets a subscriber that never answers and imports 500 stops; tenant B's move and
- * delivery latency are measured before (its own baseline) and while that happens.
+ * Issue #22's hostile tenant at CI scale. Tenant B's paced moves and deliveries are measured
+ * alone (after everything earlier phases left is done: a clean baseline) and beside tenant A,
+ * whose 25 receivers never answer, drip or fail while it imports 500 stops (12,500 deliveries,
+ * nearly all failing). Also: the Temporal workflows A's outage made, and each task queue's peak
+ * workflow-task backlog.
  */
 async function isolationPhase(h: Harness, receiver: CountingReceiver): Promise<void> {
-  await settle(h);
+  say('isolation: waiting for earlier phases to finish (deliveries, lifecycle starts) ...');
+  record('isolation: stops without a workflow left before B alone', await quiesce(h));
+  const queues = Object.values(loadConfig({ ...process.env, ...h.env }).taskQueues);
   const a = await h.newTenant('bench-a');
   const b = await h.newTenant('bench-b');
-  const driver = (await call(h, 'POST', '/v1/drivers', { name: 'B driver' }, { authorization: `Bearer ${b.key}` })).body;
-  await call(h, 'POST', `/v1/drivers/${driver.id}/online`, undefined, { authorization: `Bearer ${b.key}` });
+  const bAuth = { authorization: `Bearer ${b.key}` };
+  const driver = (await call(h, 'POST', '/v1/drivers', { name: 'B driver' }, bAuth)).body;
+  await call(h, 'POST', `/v1/drivers/${driver.id}/online`, undefined, bAuth);
   const bSubs = await subscribe(h, receiver, 1, b.key, 'isolation-b');
   const bPath = bSubs.paths[0]!;
-  say('isolation: tenant B alone for 8 s ...');
-  receiver.reset();
-  const baselineMoves = await tenantTraffic(h, b.key, driver.id, 8);
-  await sleep(1_000);
-  const baselineDelivery = receiver.latenciesOf(bPath);
+  const seconds = 20;
 
-  receiver.blackHoles.add('/black-hole');
-  const hole = await call(h, 'POST', '/v1/webhooks/subscriptions', { url: `${receiver.url}/black-hole`, provider: 'standard', events: [] }, { authorization: `Bearer ${a.key}` });
-  say('isolation: tenant A imports 500 stops to a black hole while B goes on for 8 s ...');
+  say(`isolation: tenant B alone for ${seconds} s ...`);
   receiver.reset();
-  const items = Array.from({ length: 500 }, (_, i) => ({ address: 'Pikk 19, Tallinn, Estonia', external_ref: `hole-${i}` }));
-  const [imported, attackedMoves] = await Promise.all([
+  const alone = await tenantTraffic(h, b.key, driver.id, seconds);
+  await sleep(1_000);
+  const aloneDelivery = receiver.latenciesOf(bPath);
+
+  const aSubs: string[] = [];
+  for (const { path: p, failure } of HOSTILE) {
+    if (failure) receiver.failing.set(p, failure);
+    else receiver.blackHoles.add(p);
+    const res = await call(h, 'POST', '/v1/webhooks/subscriptions', { url: `${receiver.url}${p}`, provider: 'standard', events: [] }, { authorization: `Bearer ${a.key}` });
+    aSubs.push(res.body.id);
+  }
+  say(`isolation: tenant A (25 failing receivers) imports 500 stops while B goes on for ${seconds} s ...`);
+  receiver.reset();
+  const sampler = sampleBacklogs(h, queues);
+  const items = Array.from({ length: 500 }, (_, i) => ({ address: 'Pikk 19, Tallinn, Estonia', external_ref: `hostile-${i}` }));
+  const [imported, beside] = await Promise.all([
     call(h, 'POST', '/v1/stops/bulk', items, { authorization: `Bearer ${a.key}` }),
-    tenantTraffic(h, b.key, driver.id, 8),
+    tenantTraffic(h, b.key, driver.id, seconds),
   ]);
   await sleep(1_000);
-  const attackedDelivery = receiver.latenciesOf(bPath);
+  const besideDelivery = receiver.latenciesOf(bPath);
+  const failedAnswers = receiver.failedAnswers;
+  const peaks = await sampler.stop();
+
+  // What A's outage cost Temporal: every workflow of A's that is not a stop or its import.
+  const made = new Map<string, number>();
+  for await (const w of h.services.temporal.workflow.list({ query: `TenantId = '${a.tenantId}' AND WorkflowType != 'stopLifecycleWorkflow' AND WorkflowType != 'bulkImportWorkflow'` })) {
+    made.set(w.workflowId, (made.get(w.workflowId) ?? 0) + 1);
+  }
   const show = (l: number[]) => `p50 ${percentile(l, 50)} / p99 ${percentile(l, 99)} ms`;
-  record('isolation: import to the black hole', imported.status === 201 ? '201' : `${imported.status}`);
-  record('isolation: B move latency, alone', show(baselineMoves));
-  record('isolation: B move latency, beside A', show(attackedMoves));
-  record('isolation: B delivery latency, alone', show(baselineDelivery));
-  record('isolation: B delivery latency, beside A', show(attackedDelivery));
-  record('isolation: B p99 beside A ÷ alone (moves, deliveries)', `${(percentile(attackedMoves, 99) / percentile(baselineMoves, 99)).toFixed(2)} / ${(percentile(attackedDelivery, 99) / percentile(baselineDelivery, 99)).toFixed(2)}`);
-  await clearSubscriptions(h, [hole.body.id], a.key);
+  const ratio = (x: number[], y: number[], p: number) => (percentile(x, p) / Math.max(1, percentile(y, p))).toFixed(2);
+  record('isolation: A import of 500 stops to 25 failing receivers', imported.status === 201 ? '201' : `${imported.status}`);
+  record("isolation: A's failed tries during the phase", failedAnswers);
+  record('isolation: B move latency, alone', show(alone.moves));
+  record('isolation: B move latency, beside A', show(beside.moves));
+  record('isolation: B delivery latency, alone', show(aloneDelivery));
+  record('isolation: B delivery latency, beside A', show(besideDelivery));
+  record('isolation: B beside A ÷ alone, p50 / p99 (moves; deliveries)', `${ratio(beside.moves, alone.moves, 50)} / ${ratio(beside.moves, alone.moves, 99)}; ${ratio(besideDelivery, aloneDelivery, 50)} / ${ratio(besideDelivery, aloneDelivery, 99)}`);
+  record('isolation: B errors (non-2xx), alone / beside A', `${alone.errors} / ${beside.errors}`);
+  record("isolation: Temporal workflows A's outage made (ids / runs; A has 25 failing subscriptions)", `${made.size} / ${[...made.values()].reduce((x, y) => x + y, 0)}`);
+  record('isolation: peak workflow-task backlog per task queue', queues.map((q) => `${q} ${peaks[q]}`).join(', '));
+  await clearSubscriptions(h, aSubs, a.key);
   await clearSubscriptions(h, bSubs.ids, b.key);
   receiver.release();
+  receiver.blackHoles.clear();
+  receiver.failing.clear();
 }
 
 /** The receiver fed by a plain loop of signed keep-alive POSTs: the ceiling on this machine. */

@@ -18,6 +18,14 @@ export interface QueueLimits {
   pollMs: number;
 }
 
+/**
+ * The hub's Temporal task queues (issue #22): stop and route Updates, subscriptions' retry
+ * timers, and background work (imports, recoveries, housekeeping) each have their own, with
+ * their own worker slots, so a backlog in one never delays the others.
+ */
+export const LANES = ['lifecycle', 'timers', 'background'] as const;
+export type Lane = (typeof LANES)[number];
+
 /** Per-tenant quotas, by the names the API and hub-admin use. */
 export interface QuotaLimits {
   stops_per_day: number;
@@ -44,7 +52,14 @@ const envSchema = z.object({
   TEMPORAL_TLS_KEY: z.string().min(1).optional(),
   TEMPORAL_TLS_CA: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** The lifecycle task queue's name; the other lanes' are derived from it (`<name>-timers`, `<name>-background`). */
   HUB_TASK_QUEUE: z.string().min(1).default('dispatch-hub'),
+  /** The lanes this worker process serves, comma-separated (default: all); give each its own workers in production. */
+  HUB_WORKER_LANES: z
+    .string()
+    .default(LANES.join(','))
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(LANES)).min(1, 'name at least one of lifecycle, timers, background')),
   HUB_DATA_DIR: z.string().min(1).default('.data'),
   HUB_DEV_API_KEY: z.string().optional(),
   HUB_ALLOW_PRIVATE_URLS: flag,
@@ -67,11 +82,12 @@ const envSchema = z.object({
   HUB_QUOTA_IMPORTS_IN_FLIGHT: z.coerce.number().int().min(0).max(10_000).default(10),
   HUB_RECOVERIES_PER_TENANT: z.coerce.number().int().min(0).max(1_000).default(3),
   /**
-   * Lifecycle workflows each worker starts per second for stops no move has reached yet. Low by
-   * default: on the 2-core bench machine, 10/s beside another tenant's moves already quadrupled
-   * their p99 (the Temporal dev server is the shared resource); raise it on a real cluster.
+   * The most lifecycle workflows each worker starts per second for stops no move has reached yet.
+   * Below it the pace follows Temporal (worker/start-pace.ts): a fixed pace was either too slow
+   * after a burst or, at 10/s on the 2-core bench machine, enough to quadruple another tenant's
+   * move p99.
    */
-  HUB_LIFECYCLE_STARTS_PER_SECOND: z.coerce.number().min(1).max(10_000).default(5),
+  HUB_LIFECYCLE_STARTS_PER_SECOND: z.coerce.number().min(1).max(10_000).default(100),
   /** How old a new stop is before the worker starts its workflow (a move starts it sooner). */
   HUB_LIFECYCLE_START_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(2_000),
   /** Webhook tries in flight per worker process. */
@@ -109,7 +125,10 @@ export interface HubConfig {
     /** Paths of PEM files, for mTLS (any of them turns TLS on). */
     mtls?: { cert?: string; key?: string; ca?: string; serverName?: string };
   };
-  taskQueue: string;
+  /** Each lane's task queue. */
+  taskQueues: Record<Lane, string>;
+  /** The lanes this worker process runs. */
+  workerLanes: Lane[];
   dataDir: string;
   devApiKey?: string;
   /** Where webhooks may go (see common/webhooks/url-policy.ts). */
@@ -151,7 +170,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
           ? { cert: e.TEMPORAL_TLS_CERT, key: e.TEMPORAL_TLS_KEY, ca: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME }
           : undefined,
     },
-    taskQueue: e.HUB_TASK_QUEUE,
+    taskQueues: { lifecycle: e.HUB_TASK_QUEUE, timers: `${e.HUB_TASK_QUEUE}-timers`, background: `${e.HUB_TASK_QUEUE}-background` },
+    workerLanes: [...new Set(e.HUB_WORKER_LANES)],
     dataDir: path.resolve(e.HUB_DATA_DIR),
     devApiKey: e.HUB_DEV_API_KEY || undefined,
     urlPolicy: { allowPrivate: e.HUB_ALLOW_PRIVATE_URLS, extraPorts: e.HUB_WEBHOOK_ALLOWED_PORTS },

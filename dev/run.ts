@@ -11,7 +11,7 @@ import { openServices, stackFilePath, writeStackFile } from '../common/runtime';
 import { apiContextOf } from '../api/context';
 import { startApi } from '../api/server';
 import { ensureSchedules } from '../worker/schedules';
-import { connectWorker, createHubWorker, startQueueWork } from '../worker/worker';
+import { connectWorker, createHubWorkers, startQueueWork } from '../worker/worker';
 import { ensureDevTenant } from './dev-tenant';
 import { stackOptionsFor, startEmbeddedStack } from './stack';
 import { rmSync } from 'node:fs';
@@ -33,11 +33,11 @@ async function main(): Promise<void> {
   const devKey = await ensureDevTenant(services.database.db, config.dataDir, config.devApiKey);
 
   const connection = await connectWorker(stack.endpoints.temporalAddress, config.temporal);
-  const worker = await createHubWorker({
+  const worker = await createHubWorkers({
     connection,
     deps: { db: services.database.db, temporal: services.temporal, config, logger },
   });
-  await ensureSchedules(services.temporal, config.taskQueue);
+  await ensureSchedules(services.temporal, config.taskQueues);
   const workerRun = worker.run();
   const queue = startQueueWork({ connection, db: services.database.db, config, databaseUrl: stack.endpoints.databaseUrl, logger });
   const api = await startApi(apiContextOf(services, config, logger), config.port, config.host);
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     await api.close();
     await queue.stop();
     // The SDK drains the worker on SIGINT/SIGTERM by itself; only ask when it has not yet.
-    if (worker.getState() === 'RUNNING') worker.shutdown();
+    if (worker.running) worker.shutdown();
     await workerRun.catch(() => undefined);
     await connection.close();
     await services.close();

@@ -169,6 +169,9 @@ frontend.enableUpdateWorkflowExecution:
   - value: true
 frontend.enableUpdateWorkflowExecutionAsyncAccepted:
   - value: true
+# Tenants take turns on each task queue (common/temporal/fair-share.ts).
+matching.enableFairness:
+  - value: true
 `,
   );
 }

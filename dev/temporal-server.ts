@@ -48,6 +48,9 @@ export async function startTemporalDevServer(opts: {
     '--sqlite-pragma',
     'synchronous=normal',
     ...SEARCH_ATTRIBUTE_FLAGS.flatMap((sa) => ['--search-attribute', sa]),
+    // Tenants take turns on each task queue (common/temporal/fair-share.ts).
+    '--dynamic-config-value',
+    'matching.enableFairness=true',
   ];
   if (opts.headless) args.push('--headless');
   else args.push('--ui-port', String(opts.uiPort ?? opts.port + 1000));

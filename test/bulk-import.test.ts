@@ -125,7 +125,7 @@ test('a worker SIGKILLed mid-import: all stops or none, each with exactly one wo
   const env = {
     DATABASE_URL: hub.config.databaseUrl!,
     TEMPORAL_ADDRESS: hub.config.temporal.address!,
-    HUB_TASK_QUEUE: hub.config.taskQueue,
+    HUB_TASK_QUEUE: hub.config.taskQueues.lifecycle,
     HUB_WORKFLOW_BUNDLE: process.env.HUB_WORKFLOW_BUNDLE!,
     HUB_ALLOW_PRIVATE_URLS: '1',
     HUB_LIFECYCLE_STARTS_PER_SECOND: '200',
@@ -149,7 +149,7 @@ test('a worker SIGKILLed mid-import: all stops or none, each with exactly one wo
     expect(await counts(tenant.tenantId)).toEqual({ stops: 300, events: 300, history: 300, imports: 1 });
   } finally {
     await worker.kill('SIGTERM');
-    await deleteSchedules(hub.temporal, hub.config.taskQueue);
+    await deleteSchedules(hub.temporal, hub.config.taskQueues);
     await hub.startWorker();
   }
 }, 180_000);

@@ -15,7 +15,7 @@ beforeAll(async () => {
   receiver = await new Receiver().start();
 });
 afterAll(async () => {
-  await deleteSchedules(hub.temporal, hub.config.taskQueue);
+  await deleteSchedules(hub.temporal, hub.config.taskQueues);
   await hub.stop();
   await receiver.stop();
 });
@@ -23,7 +23,7 @@ afterAll(async () => {
 const workerEnv = () => ({
   DATABASE_URL: hub.config.databaseUrl!,
   TEMPORAL_ADDRESS: hub.config.temporal.address!,
-  HUB_TASK_QUEUE: hub.config.taskQueue,
+  HUB_TASK_QUEUE: hub.config.taskQueues.lifecycle,
   HUB_WORKFLOW_BUNDLE: process.env.HUB_WORKFLOW_BUNDLE!,
   HUB_ALLOW_PRIVATE_URLS: '1',
 });

@@ -16,6 +16,7 @@ import { pingWorkflow } from '../workflows/ping';
 import { stopStateQuery, stopTransitionUpdates, stopWorkflowId, stopWorkflowOptions } from '../common/temporal/stop-lifecycle';
 import { importStateQuery, importWorkflowId } from '../common/temporal/bulk-import';
 import { deleteRouteUpdate, patchRouteUpdate, routeStateQuery, routeWorkflowId, routeWorkflowOptions } from '../common/temporal/route-lifecycle';
+import { retryDueSignal, subscriptionRetriesOptions, subscriptionRetriesStateQuery } from '../common/temporal/subscription-retries';
 import { ulid } from '../common/ids';
 import { startTestHub, type TestHub, type TestTenant } from './support/hub';
 import { createDriver, createStop, stopBody } from './support/fixtures';
@@ -43,7 +44,7 @@ const PROBES: Record<keyof typeof workflows, (() => Promise<void>) | null> = {
   stopLifecycleWorkflow: async () => {
     // Started and moved in the same breath: the Update is in the workflow's first task.
     const stop = await createStop(hub, t.key);
-    const handle = await hub.temporal.workflow.start(workflows.stopLifecycleWorkflow, stopWorkflowOptions(hub.config.taskQueue, { tenantId: t.tenantId, stopId: stop.id }));
+    const handle = await hub.temporal.workflow.start(workflows.stopLifecycleWorkflow, stopWorkflowOptions(hub.config.taskQueues.lifecycle, { tenantId: t.tenantId, stopId: stop.id }));
     const [state, moved] = await Promise.all([
       handle.query(stopStateQuery),
       handle.executeUpdate(stopTransitionUpdates.cancel, { args: [{ reason: 'probe' }] }),
@@ -54,7 +55,7 @@ const PROBES: Record<keyof typeof workflows, (() => Promise<void>) | null> = {
     const other = await createStop(hub, t.key);
     const assigned = await hub.temporal.workflow.executeUpdateWithStart(stopTransitionUpdates.assign, {
       args: [{ driver_id: driver.id }],
-      startWorkflowOperation: new WithStartWorkflowOperation(workflows.stopLifecycleWorkflow, stopWorkflowOptions(hub.config.taskQueue, { tenantId: t.tenantId, stopId: other.id })),
+      startWorkflowOperation: new WithStartWorkflowOperation(workflows.stopLifecycleWorkflow, stopWorkflowOptions(hub.config.taskQueues.lifecycle, { tenantId: t.tenantId, stopId: other.id })),
     });
     expect(assigned.status).toBe('assigned');
   },
@@ -62,13 +63,13 @@ const PROBES: Record<keyof typeof workflows, (() => Promise<void>) | null> = {
     // A route whose workflow has not started yet: the rename is delivered with the start itself.
     const routeId = `rte_${ulid()}`;
     await hub.db.insertInto('routes').values({ id: routeId, tenant_id: t.tenantId, driver_id: driver.id, name: null, status: 'planned', version: 1 }).execute();
-    const handle = await hub.temporal.workflow.start(workflows.routeLifecycleWorkflow, routeWorkflowOptions(hub.config.taskQueue, { tenantId: t.tenantId, routeId }));
+    const handle = await hub.temporal.workflow.start(workflows.routeLifecycleWorkflow, routeWorkflowOptions(hub.config.taskQueues.lifecycle, { tenantId: t.tenantId, routeId }));
     const renamed = await handle.executeUpdate(patchRouteUpdate, { args: [{ name: 'probe' }] });
     expect(renamed.name).toBe('probe');
     const other = `rte_${ulid()}`;
     await hub.db.insertInto('routes').values({ id: other, tenant_id: t.tenantId, driver_id: driver.id, name: null, status: 'planned', version: 1 }).execute();
     const deleted = await hub.temporal.workflow.executeUpdateWithStart(deleteRouteUpdate, {
-      startWorkflowOperation: new WithStartWorkflowOperation(workflows.routeLifecycleWorkflow, routeWorkflowOptions(hub.config.taskQueue, { tenantId: t.tenantId, routeId: other })),
+      startWorkflowOperation: new WithStartWorkflowOperation(workflows.routeLifecycleWorkflow, routeWorkflowOptions(hub.config.taskQueues.lifecycle, { tenantId: t.tenantId, routeId: other })),
     });
     expect(deleted.status).toBe('deleted');
     expect(await hub.temporal.workflow.getHandle(routeWorkflowId(other)).query(routeStateQuery)).toMatchObject({ id: other, status: 'deleted' });
@@ -80,7 +81,19 @@ const PROBES: Record<keyof typeof workflows, (() => Promise<void>) | null> = {
     const state = await hub.temporal.workflow.getHandle(importWorkflowId(res.body.import_id)).query(importStateQuery);
     expect(state).toEqual({ phase: 'committed', count: 2 });
   },
-  deliveryRetryWorkflow: null, // replaced below once the subscription timer lands
+  subscriptionRetriesWorkflow: async () => {
+    // Woken with a signal-with-start and asked for its state at once: nothing waits, so it ends.
+    const sub = await hub.call('POST', '/v1/webhooks/subscriptions', { key: t.key, body: { url: 'https://example.com/probe', events: ['stop.created'] } });
+    expect(sub.status).toBe(201);
+    const input = { subscriptionId: sub.body.id, tenantId: t.tenantId, partnerId: null, provider: 'standard' as const, host: 'example.com' };
+    const handle = await hub.temporal.workflow.signalWithStart(workflows.subscriptionRetriesWorkflow, {
+      ...subscriptionRetriesOptions(hub.config.taskQueues.timers, input),
+      signal: retryDueSignal,
+      signalArgs: [{ at: new Date().toISOString() }],
+    });
+    expect(await handle.query(subscriptionRetriesStateQuery)).toMatchObject({ input, waiting: 0 });
+    expect(await handle.result()).toMatchObject({ looks: 1, requeued: 0 });
+  },
   pingWorkflow: null,
   recoveryWorkflow: null,
   eventRetentionWorkflow: null,
@@ -124,7 +137,7 @@ test('a Temporal failure the API does not recognise is a 503 with the workflow i
   const workflowId = `probe/${ulid()}`;
   const err = await withUpdateDeadline({ temporal: hub.temporal, config: hub.config, logger }, workflowId, () =>
     hub.temporal.workflow.executeUpdateWithStart(unknownUpdate, {
-      startWorkflowOperation: new WithStartWorkflowOperation(pingWorkflow, { workflowId, taskQueue: hub.config.taskQueue, args: ['probe'], workflowIdConflictPolicy: 'USE_EXISTING' }),
+      startWorkflowOperation: new WithStartWorkflowOperation(pingWorkflow, { workflowId, taskQueue: hub.config.taskQueues.lifecycle, args: ['probe'], workflowIdConflictPolicy: 'USE_EXISTING' }),
     }),
   ).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ApiError);

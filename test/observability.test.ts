@@ -24,7 +24,7 @@ let tenant: TestTenant;
 const workerEnv = (extra: Record<string, string> = {}) => ({
   DATABASE_URL: hub.config.databaseUrl!,
   TEMPORAL_ADDRESS: hub.config.temporal.address!,
-  HUB_TASK_QUEUE: hub.config.taskQueue,
+  HUB_TASK_QUEUE: hub.config.taskQueues.lifecycle,
   HUB_WORKFLOW_BUNDLE: process.env.HUB_WORKFLOW_BUNDLE!,
   HUB_ALLOW_PRIVATE_URLS: '1',
   ...extra,
@@ -40,7 +40,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await worker?.kill('SIGTERM');
-  await deleteSchedules(hub.temporal, hub.config.taskQueue);
+  await deleteSchedules(hub.temporal, hub.config.taskQueues);
   await hub.stop();
   await receiver.stop();
 });

@@ -67,11 +67,12 @@ test('every history of a mixed run replays against the current workflow code', a
   );
 
   const histories = [];
-  for await (const wf of hub.temporal.workflow.list({ query: `TaskQueue = "${hub.config.taskQueue}"` })) {
+  const queues = Object.values(hub.config.taskQueues).map((q) => `TaskQueue = "${q}"`).join(' OR ');
+  for await (const wf of hub.temporal.workflow.list({ query: queues })) {
     histories.push({ workflowId: wf.workflowId, history: await hub.temporal.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory() });
   }
   const kinds = new Set(histories.map((h) => h.workflowId.split('/')[0]));
-  expect([...kinds].sort()).toEqual(expect.arrayContaining(['delivery', 'import', 'stop']));
+  expect([...kinds].sort()).toEqual(expect.arrayContaining(['retries', 'import', 'stop']));
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, histories)) {
     if (result.error) failures.push(`${result.workflowId}: ${String(result.error).slice(0, 300)}`);

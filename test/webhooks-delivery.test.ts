@@ -1,7 +1,6 @@
 /** How deliveries behave: retries, Retry-After, 410, redirects, manual retry, disable, delete, rotation. */
-import { WorkflowFailedError } from '@temporalio/client';
 import { sql } from 'kysely';
-import { deliveryStateQuery, deliveryWorkflowId } from '../common/temporal/delivery-retry';
+import { retryDueSignal, subscriptionRetriesStateQuery, subscriptionRetriesWorkflowId } from '../common/temporal/subscription-retries';
 import { subscriptionWatchWorkflowId } from '../common/temporal/subscription-watch';
 import { PROFILES, PROVIDERS } from '../common/webhooks/profiles';
 import { outboxSweepWorkflow, subscriptionHealthWorkflow, eventRetentionWorkflow } from '../workflows/housekeeping';
@@ -10,7 +9,7 @@ import * as verify from '../common/webhooks/verify';
 import { claimDue } from '../worker/delivery/queue-consumer';
 import { HOUSEKEEPING, scheduleId } from '../worker/schedules';
 import { startTestHub, type TestHub, type TestTenant } from './support/hub';
-import { createStop, eventually } from './support/fixtures';
+import { createStop, eventually, stopBody } from './support/fixtures';
 import { failTimes, ok, Receiver } from './support/receiver';
 import { SEED_VERIFIERS } from './support/seed-verifiers';
 
@@ -132,26 +131,27 @@ test('manual retry: only a failed delivery, which then gets a new series of trie
   expect(notFailed.body.error.code).toBe('delivery_not_retryable');
 });
 
-test('a retry no workflow waits for (terminated by an operator) is picked up again by the sweep', async () => {
+test('a retry whose timer is gone (terminated by an operator) is picked up again by the sweep', async () => {
   const { t, sub, path } = await subscribed({ retry_schedule: [3600] });
   receiver.on(path, failTimes(1));
   await createStop(hub, t.key);
   const waiting = await deliveryOnce(t, sub.id, (x) => x.status === 'retrying');
-  const handle = hub.temporal.workflow.getHandle(deliveryWorkflowId(waiting.id));
-  await eventually(() => handle.describe().catch(() => undefined), (d) => d !== undefined, 5_000);
+  const handle = hub.temporal.workflow.getHandle(subscriptionRetriesWorkflowId(sub.id));
+  await eventually(() => handle.describe().catch(() => undefined), (d) => d?.status.name === 'RUNNING', 5_000);
   await handle.terminate('an operator cleaning up');
   // Its hour is long past, and nothing is waiting to send it.
   await hub.db.updateTable('webhook_deliveries').set({ next_retry_at: sql`now() - interval '10 minutes'` }).where('id', '=', waiting.id).execute();
-  const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `sweep-${waiting.id}` });
+  const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueues.background, workflowId: `sweep-${waiting.id}` });
   expect(swept).toBeGreaterThanOrEqual(1);
   const done = await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
   expect(done.attempt_count).toBe(2);
   expect(receiver.at(path)).toHaveLength(2);
 });
 
-test('a try whose hand-off to its workflow was lost is handed over by the sweep', async () => {
+test('a wait no timer heard of (the worker could not reach Temporal after recording) is woken by the sweep', async () => {
   const { t, sub, path } = await subscribed({ retry_schedule: [1] });
-  // The worker records tries but cannot reach Temporal: as if it died right after recording.
+  // A worker without its queue work: the delivery is set up by hand as if a try had been
+  // recorded and the wake-up lost (no timer runs for the subscription).
   await hub.stopWorkers();
   const blind = await hub.startWorker({ queue: false });
   const stop = await createStop(hub, t.key);
@@ -160,7 +160,7 @@ test('a try whose hand-off to its workflow was lost is handed over by the sweep'
     expect(claimed!.event_id).toBe(`evt_${stop.id.slice(5)}_0001`);
     await hub.db
       .updateTable('webhook_deliveries')
-      .set({ status: 'retrying', attempt_count: 1, last_attempted_at: sql`now() - interval '1 minute'`, next_retry_at: sql`now() - interval '59 seconds'`, handoff_pending: true, lease_until: null })
+      .set({ status: 'retrying', attempt_count: 1, last_attempted_at: sql`now() - interval '1 minute'`, next_retry_at: sql`now() - interval '59 seconds'`, lease_until: null })
       .where('id', '=', claimed!.id)
       .execute();
     await hub.db.insertInto('webhook_attempts').values({ delivery_id: claimed!.id, attempt_number: 1, started_at: new Date(Date.now() - 60_000), duration_ms: 5, status_code: 500, error: 'HTTP 500', response_body: 'not yet', succeeded: false }).execute();
@@ -168,7 +168,8 @@ test('a try whose hand-off to its workflow was lost is handed over by the sweep'
     await blind.stop();
     await hub.startWorker();
   }
-  const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `sweep-handoff-${stop.id}` });
+  await expect(hub.temporal.workflow.getHandle(subscriptionRetriesWorkflowId(sub.id)).describe()).rejects.toThrow(/not found/i);
+  const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueues.background, workflowId: `sweep-wake-${stop.id}` });
   expect(swept).toBeGreaterThanOrEqual(1);
   const done = await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
   expect(done).toMatchObject({ status: 'succeeded', attempt_count: 2 });
@@ -184,8 +185,9 @@ test('disabling stops pending retries; new events are not delivered until it is 
   expect(disabled.body).toMatchObject({ is_active: false, disabled_reason: 'disabled by the subscriber' });
   const cancelled = await deliveryOnce(t, sub.id, (x) => x.status === 'cancelled');
   expect(cancelled.id).toBe(pending.id);
-  const workflow = hub.temporal.workflow.getHandle(deliveryWorkflowId(pending.id));
-  expect(await workflow.result()).toEqual({ status: 'cancelled', attempts: 1 });
+  // The subscription's retry timer is told, looks, finds nothing waiting, and ends at once.
+  const timer = hub.temporal.workflow.getHandle(subscriptionRetriesWorkflowId(sub.id));
+  expect(await timer.result()).toMatchObject({ requeued: 0 });
   expect(stop.id).toBeDefined();
 
   await createStop(hub, t.key);
@@ -207,8 +209,8 @@ test('deleting a subscription cancels its pending retries and hides it', async (
   const del = await hub.call('DELETE', `/v1/webhooks/subscriptions/${sub.id}`, { key: t.key });
   expect(del.body).toMatchObject({ id: sub.id, deleted: true, cancelled_deliveries: 1 });
   expect((await hub.call('GET', `/v1/webhooks/subscriptions/${sub.id}`, { key: t.key })).status).toBe(404);
-  const workflow = hub.temporal.workflow.getHandle(deliveryWorkflowId(pending.id));
-  expect(await workflow.result()).toEqual({ status: 'cancelled', attempts: 1 });
+  expect(pending.status).toBe('retrying');
+  expect(await hub.temporal.workflow.getHandle(subscriptionRetriesWorkflowId(sub.id)).result()).toMatchObject({ requeued: 0 });
   expect(receiver.at(path)).toHaveLength(1);
 });
 
@@ -309,43 +311,93 @@ test('a filter delivers only the named events', async () => {
   expect(sub.events).toEqual(['delivery.cancelled']);
 });
 
-test('a delivery that has to wait is a workflow operators can find, read and follow; a failed one ends failed', async () => {
-  const { t, sub, path } = await subscribed({ provider: 'kourier', events: [], retry_schedule: [1] });
-  receiver.on(path, failTimes(1));
+test('a subscription with waiting deliveries is one workflow operators can find, read and follow; it ends when nothing waits', async () => {
+  const { t, sub, path } = await subscribed({ provider: 'kourier', events: [], retry_schedule: [3] });
+  receiver.on(path, failTimes(3));
   await createStop(hub, t.key);
-  const d = await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
-  const handle = hub.temporal.workflow.getHandle(deliveryWorkflowId(d.id));
-  expect(await handle.result()).toEqual({ status: 'succeeded', attempts: 2 });
+  await createStop(hub, t.key);
+  await createStop(hub, t.key);
+  await eventually(() => deliveriesOf(t, sub.id), (ds: any[]) => ds.length === 3 && ds.every((x) => x.status === 'retrying'));
+  const handle = hub.temporal.workflow.getHandle(subscriptionRetriesWorkflowId(sub.id));
   const desc = await handle.describe();
-  expect(desc.searchAttributes).toMatchObject({ TenantId: [t.tenantId], EventType: ['stop.created'], SubscriptionId: [sub.id], Provider: ['kourier'] });
-  expect(await desc.staticSummary()).toBe(`stop.created → ${new URL(receiver.url).host} (kourier)`);
-  const state = await handle.query(deliveryStateQuery);
-  expect(state.tries.map((x) => [x.attempt, x.status, x.statusCode])).toEqual([[1, 'retrying', 500], [2, 'succeeded', 200]]);
+  expect(desc.searchAttributes).toMatchObject({ TenantId: [t.tenantId], SubscriptionId: [sub.id], Provider: ['kourier'] });
+  expect(await desc.staticSummary()).toBe(`retries of ${sub.id} → ${new URL(receiver.url).host} (kourier)`);
+  // The state is what the timer's last look saw; a look may have come between the failures, so
+  // ask for one now (a 'due' signal, as the recorder sends) to see all three.
+  await handle.signal(retryDueSignal, { at: new Date().toISOString() });
+  const state = await eventually(() => handle.query(subscriptionRetriesStateQuery, { limit: 2 }), (s) => s.waiting === 3);
+  expect(state.waiting).toBe(3);
+  expect(state.deliveries).toHaveLength(2);
+  expect(state.deliveries[0]).toMatchObject({ eventType: 'delivery.created', attempt: 1, maxAttempts: 2, lastError: 'HTTP 500' });
+  expect(state.next_offset).toBe(2);
+  expect((await handle.query(subscriptionRetriesStateQuery, { offset: 2, limit: 2 })).deliveries).toHaveLength(1);
+  expect(Number((await handle.describe()).raw.workflowExecutionInfo?.historyLength)).toBeLessThan(40);
   const found = [];
   for await (const wf of hub.temporal.workflow.list({ query: `SubscriptionId = "${sub.id}"` })) found.push(wf.workflowId);
-  expect(found).toEqual([deliveryWorkflowId(d.id)]);
+  expect(found).toEqual([subscriptionRetriesWorkflowId(sub.id)]);
 
-  // A delivery that ran out of tries is a failed workflow, with the last error.
-  const down = await subscribed({ retry_schedule: [1] });
-  receiver.on(down.path, failTimes(100, 502));
-  await createStop(hub, down.t.key);
-  const failed = await deliveryOnce(down.t, down.sub.id, (x) => x.status === 'failed');
-  const err = await hub.temporal.workflow.getHandle(deliveryWorkflowId(failed.id)).result().catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  expect(String((err as WorkflowFailedError).cause?.message)).toMatch(/failed after try 2 of 2: HTTP 502/);
-  // A delivery whose first try succeeds never needed one.
+  // Each waited its own 3 s and went out again; with nothing left waiting, the timer ends.
+  await eventually(() => deliveriesOf(t, sub.id), (ds: any[]) => ds.every((x) => x.status === 'succeeded'), 15_000);
+  expect((await handle.result()).requeued).toBe(3);
+  expect(receiver.at(path)).toHaveLength(6);
+  // A delivery whose first try succeeds never needs one.
   const fine = await subscribed();
   await createStop(hub, fine.t.key);
-  const first = await deliveryOnce(fine.t, fine.sub.id, (x) => x.status === 'succeeded');
-  expect(await hub.temporal.workflow.getHandle(deliveryWorkflowId(first.id)).describe().catch(() => 'none')).toBe('none');
+  await deliveryOnce(fine.t, fine.sub.id, (x) => x.status === 'succeeded');
+  await expect(hub.temporal.workflow.getHandle(subscriptionRetriesWorkflowId(fine.sub.id)).describe()).rejects.toThrow(/not found/i);
 });
+
+test('one failing subscription with 200 deliveries waiting at different steps of its schedule: every wait is its delay from the end of its own try, within a second', async () => {
+  const schedule = [1, 3, 2];
+  const { t, sub, path } = await subscribed({ retry_schedule: schedule });
+  receiver.on(path, (_r, _n, res) => void res.writeHead(500).end('no'));
+  // Four waves of 50, 0.7 s apart: the waits of the waves interleave, so the one timer keeps
+  // many different due times at once.
+  for (let wave = 0; wave < 4; wave++) {
+    const res = await hub.call('POST', '/v1/stops/bulk', { key: t.key, body: Array.from({ length: 50 }, () => stopBody()) });
+    expect(res.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 700));
+  }
+  const ended = () =>
+    hub.db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'status'])
+      .where('subscription_id', '=', sub.id)
+      .execute();
+  const all = await eventually(ended, (ds) => ds.length === 200 && ds.every((d) => d.status === 'failed'), 60_000);
+  expect(all.filter((d) => d.status !== 'failed')).toEqual([]);
+  const tries = await hub.db
+    .selectFrom('webhook_attempts as a')
+    .innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
+    .select(['a.delivery_id', 'a.attempt_number', 'a.started_at', 'a.duration_ms'])
+    .where('d.subscription_id', '=', sub.id)
+    .orderBy('a.delivery_id')
+    .orderBy('a.attempt_number')
+    .execute();
+  expect(tries).toHaveLength(200 * (schedule.length + 1));
+  const late: string[] = [];
+  for (let i = 1; i < tries.length; i++) {
+    const [prev, next] = [tries[i - 1]!, tries[i]!];
+    if (prev.delivery_id !== next.delivery_id) continue;
+    const waitedS = (next.started_at.getTime() - (prev.started_at.getTime() + prev.duration_ms)) / 1000;
+    const delay = schedule[prev.attempt_number - 1]!;
+    // The timer puts tries back on the queue ahead of time and the queue sends each at its due
+    // time (a few ms of clocks apart): never early, at most a second late.
+    if (waitedS < delay - 0.05 || waitedS > delay + 1) late.push(`${next.delivery_id} try ${next.attempt_number}: waited ${waitedS.toFixed(2)} s for ${delay} s`);
+  }
+  expect(late).toEqual([]);
+  // All of it cost one retry timer: its runs are one workflow id.
+  const runs: string[] = [];
+  for await (const w of hub.temporal.workflow.list({ query: `SubscriptionId = "${sub.id}"` })) runs.push(w.workflowId);
+  expect(new Set(runs)).toEqual(new Set([subscriptionRetriesWorkflowId(sub.id)]));
+}, 120_000);
 
 describe('housekeeping', () => {
   test('the three Schedules exist with their intervals', async () => {
     await hub.ensureSchedules();
     await hub.ensureSchedules(); // idempotent
     for (const job of HOUSEKEEPING) {
-      const desc = await hub.temporal.schedule.getHandle(scheduleId(hub.config.taskQueue, job.name)).describe();
+      const desc = await hub.temporal.schedule.getHandle(scheduleId(hub.config.taskQueues.lifecycle, job.name)).describe();
       expect(desc.action).toMatchObject({ type: 'startWorkflow', workflowType: job.workflowType.name });
       expect(desc.spec.intervals?.length).toBe(1);
     }
@@ -362,7 +414,7 @@ describe('housekeeping', () => {
       // As if a worker had taken the delivery and died: its lease has just run out.
       await hub.db.updateTable('webhook_deliveries').set({ lease_until: sql`now() - interval '1 second'` }).where('tenant_id', '=', t.tenantId).execute();
       await sql`update stops set created_at = now() - interval '2 minutes' where id = ${stop.id}`.execute(hub.db);
-      const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `sweep-${stop.id}` });
+      const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueues.background, workflowId: `sweep-${stop.id}` });
       expect(swept).toBeGreaterThanOrEqual(1);
       expect((await hub.temporal.workflow.getHandle(`stop/${stop.id}`).describe()).status.name).toBe('RUNNING');
     } finally {
@@ -382,7 +434,7 @@ describe('housekeeping', () => {
     await deliveryOnce(zippex.t, zippex.sub.id, (x) => x.status === 'failed');
     await hub.db.updateTable('webhook_subscriptions').set({ failing_since: new Date(Date.now() - 6 * 86400_000) }).where('id', '=', stale.sub.id).execute();
 
-    const disabled = await hub.temporal.workflow.execute(subscriptionHealthWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `health-${Date.now()}` });
+    const disabled = await hub.temporal.workflow.execute(subscriptionHealthWorkflow, { taskQueue: hub.config.taskQueues.background, workflowId: `health-${Date.now()}` });
     expect(disabled).toContain(stale.sub.id);
     expect(disabled).not.toContain(zippex.sub.id); // judged after its window (webhook-schedules.test.ts)
     const s = (await hub.call('GET', `/v1/webhooks/subscriptions/${stale.sub.id}`, { key: stale.t.key })).body;
@@ -398,7 +450,7 @@ describe('housekeeping', () => {
     const stop = await createStop(hub, t.key);
     await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
     await hub.db.updateTable('events').set({ expires_at: new Date(Date.now() - 1000) }).where('subject_id', '=', stop.id).execute();
-    const purged = await hub.temporal.workflow.execute(eventRetentionWorkflow, { taskQueue: hub.config.taskQueue, workflowId: `retention-${Date.now()}` });
+    const purged = await hub.temporal.workflow.execute(eventRetentionWorkflow, { taskQueue: hub.config.taskQueues.background, workflowId: `retention-${Date.now()}` });
     expect(purged).toBeGreaterThanOrEqual(1);
     expect(await hub.db.selectFrom('events').select('id').where('subject_id', '=', stop.id).execute()).toEqual([]);
     expect(await deliveriesOf(t, sub.id)).toEqual([]);

@@ -9,7 +9,7 @@ afterAll(async () => hub.stop());
 
 test('a workflow runs on a real worker and its activity reaches Postgres', async () => {
   const result = await hub.temporal.workflow.execute(pingWorkflow, {
-    taskQueue: hub.config.taskQueue,
+    taskQueue: hub.config.taskQueues.background,
     workflowId: `ping/${Date.now()}`,
     args: ['hello'],
   });

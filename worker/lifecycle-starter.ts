@@ -1,20 +1,61 @@
 /**
- * Starts the lifecycle workflow of each new stop (created or imported), at a bounded rate. A
- * stop's first move starts its workflow itself (Update-with-Start), so the starter waits a
- * little (HUB_LIFECYCLE_START_DELAY_MS) and only takes the stops no move has reached; a burst of
- * creations or a large import is worked through at HUB_LIFECYCLE_STARTS_PER_SECOND instead of
- * taking the Temporal server's whole capacity from everyone's deliveries and moves; it also
- * waits while the delivery queue is behind.
+ * Starts the lifecycle workflow of each new stop (created or imported) that no move has reached.
+ * A stop's first move starts its workflow itself (Update-with-Start), so the starter waits a
+ * little (HUB_LIFECYCLE_START_DELAY_MS) and takes the rest, tenants in turn, at a pace that
+ * follows what Temporal can take (worker/start-pace.ts: its own start latency and the lifecycle
+ * lane's backlog, up to HUB_LIFECYCLE_STARTS_PER_SECOND), so a burst of creations or a large
+ * import never takes the server's capacity from everyone's moves; it also waits while the
+ * delivery queue is behind.
  */
+import type { Client } from '@temporalio/client';
 import type { Logger } from '../common/logger';
+import { METRICS } from '../common/metrics/registry';
+import { type Backlog, workflowTaskBacklog } from '../common/temporal/task-queue-backlog';
 import { startPendingLifecycles, type StarterTarget } from '../activities/lifecycle-starts';
 import { Coalescer } from './pg-listener';
+import { StartPace } from './start-pace';
 
 const TICK_MS = 250;
+/** How often the lanes' backlogs are read from the server. */
+const BACKLOG_EVERY_MS = 1_000;
 
 export interface StarterPace {
+  /** The ceiling: the pace never goes above it. */
   perSecond: number;
   minAgeMs: number;
+}
+
+/** Reads the workflow-task backlog of each lane now and then, for the pace and the dashboard. */
+export class LaneBacklogs {
+  private readonly latest = new Map<string, Backlog>();
+  private readAt = 0;
+  private reading: Promise<void> | undefined;
+
+  constructor(
+    private readonly temporal: Client,
+    private readonly queues: readonly string[],
+  ) {}
+
+  /** The last reading of `queue` (0 until the first), refreshed in the background. */
+  of(queue: string): number {
+    if (Date.now() - this.readAt > BACKLOG_EVERY_MS && !this.reading) this.reading = this.read().finally(() => (this.reading = undefined));
+    return this.latest.get(queue)?.tasks ?? 0;
+  }
+
+  private async read(): Promise<void> {
+    this.readAt = Date.now();
+    await Promise.all(
+      this.queues.map(async (queue) => {
+        try {
+          const backlog = await workflowTaskBacklog(this.temporal, queue);
+          this.latest.set(queue, backlog);
+          METRICS.taskQueueBacklog.set({ task_queue: queue }, backlog.tasks);
+        } catch {
+          // Temporal away: the starts fail too, and that slows the pace.
+        }
+      }),
+    );
+  }
 }
 
 export class LifecycleStarter {
@@ -23,14 +64,18 @@ export class LifecycleStarter {
   private budget = 0;
   private last = Date.now();
   private readonly passes = new Coalescer(() => this.pass());
+  readonly pace: StartPace;
 
   constructor(
     private readonly target: StarterTarget,
-    private readonly pace: StarterPace,
+    private readonly limits: StarterPace,
     private readonly logger: Logger,
     /** Deliveries come first: while this says so, the starter waits. */
     private readonly deliveriesBehind: () => boolean = () => false,
-  ) {}
+    private readonly backlogs = new LaneBacklogs(target.temporal, [target.taskQueue]),
+  ) {
+    this.pace = new StartPace(limits.perSecond);
+  }
 
   start(): void {
     this.timer = setInterval(() => this.passes.wake(), TICK_MS);
@@ -44,13 +89,25 @@ export class LifecycleStarter {
 
   private async pass(): Promise<void> {
     const now = Date.now();
-    this.budget = Math.min(this.pace.perSecond, this.budget + ((now - this.last) / 1000) * this.pace.perSecond);
+    const perSecond = this.pace.perSecond;
+    this.budget = Math.min(perSecond, this.budget + ((now - this.last) / 1000) * perSecond);
     this.last = now;
-    if (this.budget < 1 || this.deliveriesBehind()) return;
+    METRICS.lifecycleStartPace.set(perSecond);
+    const backlogTasks = this.backlogs.of(this.target.taskQueue);
+    if (this.deliveriesBehind()) return;
+    if (StartPace.congested(backlogTasks)) {
+      this.pace.observe({ budgetFilled: false, meanStartMs: null, backlogTasks, failed: false });
+      return;
+    }
+    if (this.budget < 1) return;
+    const limit = Math.floor(this.budget);
     try {
-      this.budget -= await startPendingLifecycles(this.target, { limit: Math.floor(this.budget), minAgeMs: this.pace.minAgeMs });
+      const made = await startPendingLifecycles(this.target, { limit, minAgeMs: this.limits.minAgeMs });
+      this.budget -= made.started;
+      this.pace.observe({ budgetFilled: made.started >= limit, meanStartMs: made.meanStartMs, backlogTasks, failed: false });
     } catch (err) {
-      // Postgres or Temporal away: the next tick tries again.
+      // Postgres or Temporal away: slow down; the next tick tries again.
+      this.pace.observe({ budgetFilled: false, meanStartMs: null, backlogTasks, failed: true });
       this.logger.warn({ err: (err as Error).message }, 'lifecycle starter pass failed');
     }
   }

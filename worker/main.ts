@@ -6,7 +6,7 @@ import { createLogger } from '../common/logger';
 import { openServices, resolveEndpoints } from '../common/runtime';
 import { sdkMetricsAddress, startMetricsServer } from './metrics-server';
 import { ensureSchedules } from './schedules';
-import { connectWorker, createHubWorker, prebuiltBundle, startQueueWork } from './worker';
+import { connectWorker, createHubWorkers, prebuiltBundle, startQueueWork } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,12 +19,12 @@ async function main(): Promise<void> {
     ? await startMetricsServer({ db: services.database.db, port: config.metrics.port, token: config.metrics.token, sdkAddress })
     : undefined;
   const connection = await connectWorker(endpoints.temporalAddress, config.temporal);
-  const worker = await createHubWorker({
+  const worker = await createHubWorkers({
     connection,
     deps: { db: services.database.db, temporal: services.temporal, config, logger },
     workflowBundlePath: prebuiltBundle(process.env.HUB_WORKFLOW_BUNDLE || undefined),
   });
-  await ensureSchedules(services.temporal, config.taskQueue);
+  await ensureSchedules(services.temporal, config.taskQueues);
   const queue = startQueueWork({ connection, db: services.database.db, config, databaseUrl: endpoints.databaseUrl, logger });
   // On SIGINT/SIGTERM the queue stops claiming at once and finishes the tries in flight, while
   // the SDK (which installs its own handlers) drains the Temporal worker; Worker.run resolves then.
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', drain);
   process.once('SIGTERM', drain);
-  logger.info({ task_queue: config.taskQueue, metrics_port: probes?.port ?? null }, 'worker running');
+  logger.info({ task_queues: config.workerLanes.map((l) => config.taskQueues[l]), metrics_port: probes?.port ?? null }, 'worker running');
   await worker.run();
   drain();
   await draining;

@@ -12,7 +12,7 @@ export interface Listener {
   stop(): Promise<void>;
 }
 
-export function listen(databaseUrl: string, channel: Channel, onNotify: () => void, logger: Logger): Listener {
+export function listen(databaseUrl: string, channel: Channel, onNotify: (payload: string) => void, logger: Logger): Listener {
   let stopped = false;
   let client: PgClient | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -33,7 +33,7 @@ export function listen(databaseUrl: string, channel: Channel, onNotify: () => vo
       timer = setTimeout(() => void connect(), RECONNECT_MS);
       timer.unref();
     };
-    c.on('notification', onNotify);
+    c.on('notification', (n) => onNotify(n.payload ?? ''));
     c.on('error', retry);
     try {
       await c.connect();

@@ -1,8 +1,10 @@
 /**
- * The housekeeping Schedules, created (or brought up to date) when a worker starts. Ids carry the
- * task queue so several hubs can share one Temporal namespace.
+ * The housekeeping Schedules, created (or brought up to date) when a worker starts; they run on
+ * the background lane. Ids carry the hub's (lifecycle) task queue name so several hubs can share
+ * one Temporal namespace.
  */
 import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import type { HubConfig } from '../common/config';
 import { eventRetentionWorkflow, outboxSweepWorkflow, subscriptionHealthWorkflow } from '../workflows/housekeeping';
 
 export const HOUSEKEEPING = [
@@ -13,9 +15,10 @@ export const HOUSEKEEPING = [
 
 export const scheduleId = (taskQueue: string, name: string): string => `${taskQueue}:${name}`;
 
-export async function ensureSchedules(client: Client, taskQueue: string): Promise<void> {
+export async function ensureSchedules(client: Client, queues: HubConfig['taskQueues']): Promise<void> {
+  const taskQueue = queues.background;
   for (const job of HOUSEKEEPING) {
-    const id = scheduleId(taskQueue, job.name);
+    const id = scheduleId(queues.lifecycle, job.name);
     const options = {
       scheduleId: id,
       spec: { intervals: [{ every: job.every }] },
@@ -31,6 +34,6 @@ export async function ensureSchedules(client: Client, taskQueue: string): Promis
   }
 }
 
-export async function deleteSchedules(client: Client, taskQueue: string): Promise<void> {
-  for (const job of HOUSEKEEPING) await client.schedule.getHandle(scheduleId(taskQueue, job.name)).delete().catch(() => undefined);
+export async function deleteSchedules(client: Client, queues: HubConfig['taskQueues']): Promise<void> {
+  for (const job of HOUSEKEEPING) await client.schedule.getHandle(scheduleId(queues.lifecycle, job.name)).delete().catch(() => undefined);
 }

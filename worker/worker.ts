@@ -1,14 +1,15 @@
 /**
- * Builds the hub's worker process: the Temporal worker (one task queue, every workflow, every
- * activity) and, beside it, the delivery queue consumer and the lifecycle starter, which work
- * from Postgres outside any workflow task.
+ * Builds the hub's worker process: one Temporal worker per lane it serves (lifecycle, timers,
+ * background: each its own task queue and slots, see common/config.ts LANES) and, beside them,
+ * the delivery queue consumer and the lifecycle starter, which work from Postgres outside any
+ * workflow task.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { type ActivityDeps, createActivities } from '../activities';
-import type { HubConfig } from '../common/config';
+import type { HubConfig, Lane } from '../common/config';
 import { preloadGeocoder } from '../common/geocoding/at-write';
 import type { Db } from '../common/db/connect';
 import type { Logger } from '../common/logger';
@@ -17,7 +18,7 @@ import { SecretBox } from '../common/webhooks/secrets';
 import { DeliveryQueueConsumer } from './delivery/queue-consumer';
 import { createSender } from './delivery/send-try';
 import { TryRecorder } from './delivery/try-recorder';
-import { LifecycleStarter } from './lifecycle-starter';
+import { LaneBacklogs, LifecycleStarter } from './lifecycle-starter';
 
 export interface HubWorkerOptions {
   deps: ActivityDeps;
@@ -40,25 +41,59 @@ export function prebuiltBundle(configured: string | undefined): string | undefin
   return __filename.endsWith('.js') && existsSync(BUILT_BUNDLE_PATH) ? BUILT_BUNDLE_PATH : undefined;
 }
 
-export async function createHubWorker(opts: HubWorkerOptions): Promise<Worker> {
+/**
+ * Slots and cache per lane. Stop and route workflows wait for hours; their histories are short,
+ * so one that left the cache replays quickly, and a small cache keeps memory small. Timers and
+ * background work are few and light: a few slots each, so a backlog there never takes the
+ * lifecycle lane's. An import holds a background slot for its one transaction (a local
+ * activity), also while it waits for its tenant's import lock, hence more slots there.
+ */
+const LANE_TUNING: Record<Lane, Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>> = {
+  lifecycle: { maxConcurrentWorkflowTaskExecutions: 40, maxConcurrentActivityTaskExecutions: 100, maxCachedWorkflows: 100 },
+  timers: { maxConcurrentWorkflowTaskExecutions: 8, maxConcurrentActivityTaskExecutions: 20, maxCachedWorkflows: 200 },
+  background: { maxConcurrentWorkflowTaskExecutions: 20, maxConcurrentActivityTaskExecutions: 20, maxCachedWorkflows: 20 },
+};
+
+/** The Temporal workers of one process, one per lane, run and stopped together. */
+export class HubWorkers {
+  constructor(readonly lanes: readonly { lane: Lane; worker: Worker }[]) {}
+
+  run(): Promise<void> {
+    return Promise.all(this.lanes.map((l) => l.worker.run())).then(() => undefined);
+  }
+
+  get running(): boolean {
+    return this.lanes.some((l) => l.worker.getState() === 'RUNNING');
+  }
+
+  shutdown(): void {
+    for (const { worker } of this.lanes) if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
+}
+
+export async function createHubWorkers(opts: HubWorkerOptions): Promise<HubWorkers> {
   const { deps } = opts;
-  preloadGeocoder(deps.config.geocoderUrl);
-  return Worker.create({
-    connection: opts.connection,
-    namespace: deps.config.temporal.namespace,
-    taskQueue: deps.config.taskQueue,
-    activities: createActivities(deps),
-    ...(opts.workflowBundlePath
-      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-      : { workflowsPath: WORKFLOWS_PATH }),
-    maxConcurrentActivityTaskExecutions: 100,
-    maxConcurrentWorkflowTaskExecutions: 40,
-    // Stop and delivery workflows wait for hours; their histories are short, so a workflow that
-    // left the cache is replayed quickly. A small cache keeps the worker's memory small.
-    maxCachedWorkflows: 100,
-    shutdownGraceTime: '10s',
-    ...opts.tuning,
-  });
+  const { config } = deps;
+  preloadGeocoder(config.geocoderUrl);
+  // Every lane knows every activity: a workflow's activities run on its own lane's queue.
+  const activities = createActivities(deps);
+  const workflows = opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH };
+  const lanes = await Promise.all(
+    config.workerLanes.map(async (lane) => ({
+      lane,
+      worker: await Worker.create({
+        connection: opts.connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.taskQueues[lane],
+        activities,
+        ...workflows,
+        ...LANE_TUNING[lane],
+        shutdownGraceTime: '10s',
+        ...(lane === 'lifecycle' ? opts.tuning : {}),
+      }),
+    })),
+  );
+  return new HubWorkers(lanes);
 }
 
 export interface QueueWork {
@@ -72,9 +107,10 @@ export interface QueueWork {
 export function startQueueWork(opts: { connection: NativeConnection; db: Db; config: HubConfig; databaseUrl: string; logger: Logger; temporal?: Client }): QueueWork {
   const { db, config, logger } = opts;
   const temporal = opts.temporal ?? new Client({ connection: opts.connection, namespace: config.temporal.namespace });
-  const recorder = new TryRecorder({ db, temporal, taskQueue: config.taskQueue, logger });
+  const recorder = new TryRecorder({ db, temporal, timerQueue: config.taskQueues.timers, logger });
   const consumer = new DeliveryQueueConsumer({ db, send: createSender(config, new SecretBox(config.secretKey)), recorder, logger, limits: config.deliveryQueue });
-  const starter = new LifecycleStarter({ db, temporal, taskQueue: config.taskQueue }, config.lifecycleStarts, logger, () => consumer.busy);
+  const backlogs = new LaneBacklogs(temporal, Object.values(config.taskQueues));
+  const starter = new LifecycleStarter({ db, temporal, taskQueue: config.taskQueues.lifecycle }, config.lifecycleStarts, logger, () => consumer.busy, backlogs);
   consumer.start(opts.databaseUrl);
   starter.start();
   return {

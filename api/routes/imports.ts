@@ -77,7 +77,7 @@ export function importRoutes(ctx: ApiContext): Router {
     const committed = await withUpdateDeadline(ctx, importWorkflowId(importId), () =>
       temporal.workflow.executeUpdateWithStart(importCommittedUpdate, {
         updateId: updateIdFor(req),
-        startWorkflowOperation: new WithStartWorkflowOperation(bulkImportWorkflow, importWorkflowOptions(config.taskQueue, { tenantId, importId, stops })),
+        startWorkflowOperation: new WithStartWorkflowOperation(bulkImportWorkflow, importWorkflowOptions(config.taskQueues.background, { tenantId, importId, stops })),
       }),
     );
     res.status(201).location(`/v1/imports/${importId}`).json(committed);

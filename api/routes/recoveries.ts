@@ -46,7 +46,7 @@ export function recoveryRoutes(ctx: ApiContext): Router {
     try {
       await temporal.workflow.start(
         recoveryWorkflow,
-        recoveryWorkflowOptions(config.taskQueue, { tenantId: sub.tenant_id, recoveryId: id, subscriptionId: sub.id, batch: config.deliveryQueue.perSubscription }),
+        recoveryWorkflowOptions(config.taskQueues.background, { tenantId: sub.tenant_id, recoveryId: id, subscriptionId: sub.id, batch: config.deliveryQueue.perSubscription }),
       );
     } catch (err) {
       // A recovery without its workflow would hold the subscription's one slot for good. If the

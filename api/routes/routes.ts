@@ -51,7 +51,7 @@ export function routeRoutes(ctx: ApiContext): Router {
         temporal.workflow.executeUpdateWithStart(update, {
           args,
           updateId: updateIdFor(req),
-          startWorkflowOperation: new WithStartWorkflowOperation(routeLifecycleWorkflow, routeWorkflowOptions(config.taskQueue, { tenantId: authOf(req).tenantId, routeId: route.id })),
+          startWorkflowOperation: new WithStartWorkflowOperation(routeLifecycleWorkflow, routeWorkflowOptions(config.taskQueues.lifecycle, { tenantId: authOf(req).tenantId, routeId: route.id })),
         }),
       ),
     );
@@ -101,7 +101,7 @@ export function routeRoutes(ctx: ApiContext): Router {
         throw (await raceAnswer(err, { route_stops_pkey: () => onRouteAlready(db, body.stop_ids) })) ?? err;
       });
     // The workflow owns the route from here; if Temporal is away, the first change starts it.
-    await temporal.workflow.start(routeLifecycleWorkflow, routeWorkflowOptions(config.taskQueue, { tenantId, routeId })).catch((err: unknown) => {
+    await temporal.workflow.start(routeLifecycleWorkflow, routeWorkflowOptions(config.taskQueues.lifecycle, { tenantId, routeId })).catch((err: unknown) => {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) ctx.logger.warn({ err, route_id: routeId }, 'route workflow not started; its first change will start it');
     });
     res.status(201).location(`/v1/routes/${route.id}`).json(route);

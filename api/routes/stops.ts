@@ -48,7 +48,7 @@ export function stopRoutes(ctx: ApiContext): Router {
 
   const sendUpdate = <Arg, Ret>(req: Request, stop: StopRow, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> =>
     withUpdateDeadline(ctx, stopWorkflowId(stop.id), () =>
-      sendStopUpdate(temporal, { taskQueue: config.taskQueue, workflow: stopLifecycleWorkflow, stop, updateId: updateIdFor(req) }, update, arg),
+      sendStopUpdate(temporal, { taskQueue: config.taskQueues.lifecycle, workflow: stopLifecycleWorkflow, stop, updateId: updateIdFor(req) }, update, arg),
     );
 
   /**

@@ -1,7 +1,8 @@
 /**
  * The receiving end for measurements: verifies every Standard Webhooks signature, counts each
  * (message, subscription) once and notes how long after the event's commit it arrived. Paths
- * marked as black holes never answer (their sockets are held until `release()`).
+ * marked as black holes never answer (their sockets are held until `release()`); failing paths
+ * answer their status (after a delay, for a receiver that drips).
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,10 @@ export class CountingReceiver {
   badSignatures = 0;
   down = false;
   readonly blackHoles = new Set<string>();
+  /** Path → the failure it answers with, unsigned requests and all. */
+  readonly failing = new Map<string, { status: number; afterMs?: number; headers?: Record<string, string> }>();
+  /** Requests the failing paths and black holes got. */
+  failedAnswers = 0;
   private held: ServerResponse[] = [];
   private secrets = new Map<string, string>();
 
@@ -51,7 +56,16 @@ export class CountingReceiver {
       req.on('end', () => {
         const path = req.url ?? '/';
         if (this.blackHoles.has(path)) {
+          this.failedAnswers++;
           this.held.push(res);
+          return;
+        }
+        const failure = this.failing.get(path);
+        if (failure) {
+          this.failedAnswers++;
+          const answer = () => res.writeHead(failure.status, failure.headers).end('no');
+          if (failure.afterMs) setTimeout(answer, failure.afterMs);
+          else answer();
           return;
         }
         if (this.down) {
@@ -90,6 +104,7 @@ export class CountingReceiver {
     this.seen.clear();
     this.latencies.length = 0;
     this.badSignatures = 0;
+    this.failedAnswers = 0;
   }
 
   async stop(): Promise<void> {

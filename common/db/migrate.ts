@@ -14,6 +14,7 @@ import * as m0011 from './migrations/0011_routes_and_dialect_fields';
 import * as m0012 from './migrations/0012_recoveries';
 import * as m0013 from './migrations/0013_stop_picked_up_at';
 import * as m0014 from './migrations/0014_tenant_quotas';
+import * as m0015 from './migrations/0015_subscription_retry_timers';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0012_recoveries': m0012,
   '0013_stop_picked_up_at': m0013,
   '0014_tenant_quotas': m0014,
+  '0015_subscription_retry_timers': m0015,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

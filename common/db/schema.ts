@@ -186,6 +186,8 @@ export interface WebhookSubscriptionsTable {
   disabled_at: Timestamp | null;
   disabled_reason: string | null;
   deleted_at: Timestamp | null;
+  /** When the subscription's retry timer (`retries/<id>`) next looks for due tries; null: none waiting. */
+  retry_wake_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -217,8 +219,6 @@ export interface WebhookDeliveriesTable {
   failed_at: Timestamp | null;
   /** A worker is sending this try until then; null when nobody holds it. */
   lease_until: Timestamp | null;
-  /** The result of the last try has yet to reach the delivery's retry workflow. */
-  handoff_pending: ColumnType<boolean, boolean | undefined, boolean>;
   /** Tries made before the current series (a manual retry starts a new one). */
   retry_base: ColumnType<number, number | undefined, number>;
 }

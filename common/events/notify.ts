@@ -12,7 +12,11 @@ export const CHANNELS = {
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 
-/** Inside a transaction, sent when it commits; outside one, at once. */
-export async function notify(db: Kysely<Database>, channel: Channel): Promise<void> {
-  await sql`select pg_notify(${channel}, '')`.execute(db);
+/**
+ * Inside a transaction, sent when it commits; outside one, at once. On the deliveries channel a
+ * payload, when there is one, is the ISO time the earliest of the deliveries falls due (requeued
+ * retries ahead of their time): listeners look again then.
+ */
+export async function notify(db: Kysely<Database>, channel: Channel, payload = ''): Promise<void> {
+  await sql`select pg_notify(${channel}, ${payload})`.execute(db);
 }

@@ -65,6 +65,22 @@ export const METRICS = {
     help: 'Age of the oldest delivery that is due and not yet sent (0 when none)',
     registers,
   }),
+  lifecycleStartsPending: new Gauge({
+    name: 'dispatch_hub_lifecycle_starts_pending',
+    help: 'Stops without a lifecycle workflow yet (the lifecycle starter works them off)',
+    registers,
+  }),
+  lifecycleStartPace: new Gauge({
+    name: 'dispatch_hub_lifecycle_start_pace',
+    help: "Lifecycle workflows this worker's starter may start per second now (it follows Temporal's latency and backlog)",
+    registers,
+  }),
+  taskQueueBacklog: new Gauge({
+    name: 'dispatch_hub_temporal_task_queue_backlog',
+    help: 'Workflow tasks waiting on each of the hub task queues, as the Temporal server reports it',
+    labelNames: ['task_queue'] as const,
+    registers,
+  }),
   stops: new Gauge({
     name: 'dispatch_hub_stops',
     help: 'Stops by status',

@@ -7,6 +7,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { StopCreateInput } from '../schemas/stops';
 import type { StopRejection } from '../stops/failures';
 import { SA } from './search-attributes';
+import { fairShareOf } from './fair-share';
 
 export const importWorkflowId = (importId: string): string => `import/${importId}`;
 
@@ -46,6 +47,7 @@ export function importWorkflowOptions(taskQueue: string, input: ImportInput): Wo
     taskQueue,
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    ...fairShareOf(input.tenantId),
     typedSearchAttributes: [
       { key: SA.TenantId, value: input.tenantId },
       { key: SA.ImportId, value: input.importId },

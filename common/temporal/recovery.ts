@@ -8,6 +8,7 @@
  */
 import type { WorkflowStartOptions } from '@temporalio/client';
 import { SA } from './search-attributes';
+import { fairShareOf } from './fair-share';
 
 export const recoveryWorkflowId = (recoveryId: string): string => `recover/${recoveryId}`;
 
@@ -52,6 +53,7 @@ export function recoveryWorkflowOptions(taskQueue: string, input: RecoveryWorkfl
     taskQueue,
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    ...fairShareOf(input.tenantId),
     typedSearchAttributes: [
       { key: SA.TenantId, value: input.tenantId },
       { key: SA.SubscriptionId, value: [input.subscriptionId] },

@@ -10,6 +10,7 @@ import type { RoutePatchInput, RouteResource } from '../schemas/routes';
 import type { StopRejection } from '../stops/failures';
 import { SA } from './search-attributes';
 import { ONE_RUN_PER_ID } from './one-run-per-id';
+import { fairShareOf } from './fair-share';
 
 export const routeWorkflowId = (routeId: string): string => `route/${routeId}`;
 
@@ -51,6 +52,7 @@ export function routeWorkflowOptions(taskQueue: string, input: RouteWorkflowInpu
     taskQueue,
     args: [input],
     ...ONE_RUN_PER_ID,
+    ...fairShareOf(input.tenantId),
     typedSearchAttributes: [
       { key: SA.TenantId, value: input.tenantId },
       { key: SA.RouteId, value: input.routeId },

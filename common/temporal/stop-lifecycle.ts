@@ -11,6 +11,7 @@ import type { StopRejection } from '../stops/failures';
 import { type StopSource, type StopStatus, TRANSITION_ACTIONS, type TransitionAction } from '../stops/lifecycle';
 import { SA } from './search-attributes';
 import { ONE_RUN_PER_ID } from './one-run-per-id';
+import { fairShareOf } from './fair-share';
 
 export const stopWorkflowId = (stopId: string): string => `stop/${stopId}`;
 
@@ -74,6 +75,7 @@ export function stopWorkflowOptions(
     taskQueue,
     args: [input],
     ...ONE_RUN_PER_ID,
+    ...fairShareOf(input.tenantId),
     typedSearchAttributes: [
       { key: SA.TenantId, value: input.tenantId },
       { key: SA.StopId, value: input.stopId },

@@ -21,7 +21,7 @@ export async function requeueDeliveries(
   const run = async (trx: Db): Promise<string[]> => {
     const rows = await trx
       .updateTable('webhook_deliveries')
-      .set({ status: 'pending', retry_base: sql`attempt_count`, max_attempts: sql`attempt_count + ${tries}`, next_retry_at: sql`now()`, failed_at: null, lease_until: null, handoff_pending: false })
+      .set({ status: 'pending', retry_base: sql`attempt_count`, max_attempts: sql`attempt_count + ${tries}`, next_retry_at: sql`now()`, failed_at: null, lease_until: null})
       .where('id', 'in', ids)
       .where('status', 'in', from)
       .returning('id')

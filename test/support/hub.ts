@@ -4,7 +4,7 @@
  * API over HTTP.
  */
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { ulid } from '../../common/ids';
 import { type ApiContext, apiContextOf } from '../../api/context';
 import { startApi, type RunningApi } from '../../api/server';
@@ -16,7 +16,7 @@ import { createLogger, type Logger } from '../../common/logger';
 import { openServices, type Services } from '../../common/runtime';
 import { installTemporalRuntime } from '../../worker/runtime';
 import { deleteSchedules, ensureSchedules } from '../../worker/schedules';
-import { connectWorker, createHubWorker, startQueueWork } from '../../worker/worker';
+import { connectWorker, createHubWorkers, type HubWorkers, startQueueWork } from '../../worker/worker';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -39,7 +39,7 @@ export interface TestTenant {
 }
 
 export interface RunningWorker {
-  worker: Worker;
+  worker: HubWorkers;
   stop(): Promise<void>;
 }
 
@@ -101,7 +101,7 @@ export class TestHub {
   /** Starts an in-process worker on this hub's task queue, with its queue work (deliveries, lifecycle starts) unless told not to. */
   async startWorker(opts: { queue?: boolean } = {}): Promise<RunningWorker> {
     const connection: NativeConnection = await connectWorker(this.config.temporal.address!);
-    const worker = await createHubWorker({
+    const worker = await createHubWorkers({
       connection,
       deps: { db: this.db, temporal: this.temporal, config: this.config, logger: this.logger },
       workflowBundlePath: process.env.HUB_WORKFLOW_BUNDLE,
@@ -112,7 +112,7 @@ export class TestHub {
       worker,
       stop: async () => {
         await queue?.stop();
-        if (worker.getState() === 'RUNNING') worker.shutdown();
+        if (worker.running) worker.shutdown();
         await running;
         await connection.close();
         this.workers = this.workers.filter((w) => w !== handle);
@@ -130,12 +130,12 @@ export class TestHub {
 
   /** Creates this hub's housekeeping Schedules (deleted again by stop()). */
   async ensureSchedules(): Promise<void> {
-    await ensureSchedules(this.temporal, this.config.taskQueue);
+    await ensureSchedules(this.temporal, this.config.taskQueues);
     this.schedulesCreated = true;
   }
 
   async stop(): Promise<void> {
-    if (this.schedulesCreated) await deleteSchedules(this.temporal, this.config.taskQueue);
+    if (this.schedulesCreated) await deleteSchedules(this.temporal, this.config.taskQueues);
     for (const w of [...this.workers]) await w.stop();
     await this.api.close();
     await this.services.close();

@@ -27,14 +27,21 @@ const leaseSeconds = sql.join(
 /** Subscriptions considered per claim (the ones waiting longest). */
 const SUBSCRIPTIONS_PER_CLAIM = 500;
 
-/** Claims up to `limit` due deliveries, at most `perSubscription` in flight per subscription. */
+/**
+ * Claims up to `limit` due deliveries, at most `perSubscription` in flight per subscription.
+ * Tenants take turns: the claim goes round every tenant's longest-waiting subscription first,
+ * then their second, and so on, one delivery each per round, so a tenant with thousands of due
+ * deliveries (an import to 25 failing receivers) takes one turn per round like everyone else.
+ */
 export async function claimDue(db: Db, limit: number, perSubscription: number): Promise<ClaimedDelivery[]> {
   const { rows } = await sql<ClaimedDelivery>`
     with due as (
-      select subscription_id from webhook_deliveries
+      select subscription_id, min(next_retry_at) as oldest,
+        row_number() over (partition by coalesce(tenant_id, partner_id::text) order by min(next_retry_at)) as turn
+      from webhook_deliveries
       where status = 'pending' and next_retry_at <= now() and (lease_until is null or lease_until < now())
-      group by subscription_id
-      order by min(next_retry_at)
+      group by subscription_id, coalesce(tenant_id, partner_id::text)
+      order by turn, oldest
       limit ${SUBSCRIPTIONS_PER_CLAIM}
     ), busy as (
       select subscription_id, count(*)::int as n from webhook_deliveries
@@ -44,13 +51,17 @@ export async function claimDue(db: Db, limit: number, perSubscription: number): 
       select p.id from due
       left join busy using (subscription_id)
       cross join lateral (
-        select w.id from webhook_deliveries w
-        where w.subscription_id = due.subscription_id and w.status = 'pending' and w.next_retry_at <= now()
-          and (w.lease_until is null or w.lease_until < now())
-        order by w.next_retry_at, w.id
-        limit greatest(0, ${perSubscription} - coalesce(busy.n, 0))
-        for update of w skip locked
+        -- Row locks and window functions do not mix in one select: number the locked rows outside.
+        select l.id, row_number() over (order by l.next_retry_at, l.id) as place from (
+          select w.id, w.next_retry_at from webhook_deliveries w
+          where w.subscription_id = due.subscription_id and w.status = 'pending' and w.next_retry_at <= now()
+            and (w.lease_until is null or w.lease_until < now())
+          order by w.next_retry_at, w.id
+          limit greatest(0, ${perSubscription} - coalesce(busy.n, 0))
+          for update of w skip locked
+        ) l
       ) p
+      order by p.place, due.turn, due.oldest
       limit ${limit}
     )
     update webhook_deliveries d
@@ -72,6 +83,7 @@ export class DeliveryQueueConsumer {
   private listener: Listener | undefined;
   private poll: NodeJS.Timeout | undefined;
   private idle: (() => void) | undefined;
+  private readonly dueTimers = new Set<NodeJS.Timeout>();
   private readonly passes = new Coalescer(() => this.drain());
 
   constructor(
@@ -79,10 +91,27 @@ export class DeliveryQueueConsumer {
   ) {}
 
   start(databaseUrl: string): void {
-    this.listener = listen(databaseUrl, CHANNELS.deliveries, () => this.passes.wake(), this.deps.logger);
+    this.listener = listen(databaseUrl, CHANNELS.deliveries, (payload) => this.wakeFor(payload), this.deps.logger);
     this.poll = setInterval(() => this.passes.wake(), this.deps.limits.pollMs);
     this.poll.unref();
     this.passes.wake();
+  }
+
+  /**
+   * A notification wakes a pass now; one that names a time (retries requeued ahead of their
+   * due time by their subscription's timer) also wakes one then, so they go out on the dot.
+   */
+  private wakeFor(payload: string): void {
+    this.passes.wake();
+    // A little late rather than early: the claim goes by the database's clock.
+    const inMs = Date.parse(payload) - Date.now() + 25;
+    if (!(inMs > 0)) return;
+    const timer = setTimeout(() => {
+      this.dueTimers.delete(timer);
+      this.passes.wake();
+    }, Math.min(inMs, 60_000));
+    timer.unref();
+    this.dueTimers.add(timer);
   }
 
   /** Whether deliveries are waiting for room: background work (lifecycle starts) should wait. */
@@ -93,6 +122,7 @@ export class DeliveryQueueConsumer {
   /** Stops claiming, then waits for every try in flight to be sent and recorded. */
   async stop(): Promise<void> {
     clearInterval(this.poll);
+    for (const timer of this.dueTimers) clearTimeout(timer);
     await this.listener?.stop();
     await this.passes.stop();
     if (this.inFlight > 0) await new Promise<void>((r) => (this.idle = r));

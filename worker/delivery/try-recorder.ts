@@ -1,19 +1,20 @@
 /**
- * Records tries: the attempt row, the delivery's new state and its subscription's counters, for
- * many tries at once in one statement. A batch the database refuses is recorded again one try
- * at a time, so one odd answer never costs its siblings their record; a try that still cannot be
- * stored is recorded without the answer's body. After commit, tries that make a delivery wait (or
- * fail, or end a wait) are handed to the delivery's retry workflow.
+ * Records tries (common/deliveries/record-tries.ts), many at once in one statement. A batch the
+ * database refuses is recorded again one try at a time, so one odd answer never costs its
+ * siblings their record; a try that still cannot be stored is recorded without the answer's
+ * body. After commit, a subscription whose next wait now starts before its retry timer's next
+ * look wakes that timer; nothing else about a try reaches Temporal.
  */
-import { sql } from 'kysely';
+import type { Client } from '@temporalio/client';
 import type { Db } from '../../common/db/connect';
+import { recordTries, type Recorded, type TryRecord } from '../../common/deliveries/record-tries';
+import { hostOf, type RetryWake, wakeRetryTimers } from '../../common/deliveries/retry-wake';
 import type { Logger } from '../../common/logger';
 import { METRICS } from '../../common/metrics/registry';
-import type { DeliveryTry } from '../../common/temporal/delivery-retry';
 import { judgeTry, type Judgement } from '../../common/webhooks/judge';
 import { retryDelaysOf } from '../../common/webhooks/profiles';
 import { stopSubscriptionDeliveries } from '../../common/webhooks/subscription-stop';
-import { type Handoff, handOff, type HandoffDeps, hostOf, needsHandoff } from '../../activities/delivery-handoff';
+import { subscriptionRetriesWorkflow } from '../../workflows/subscription-retries';
 import type { SentTry } from './send-try';
 
 const DEADLOCK = '40P01';
@@ -22,30 +23,32 @@ const GIVE_UP_AFTER_MS = 20_000;
 
 interface Judged extends SentTry {
   judgement: Judgement;
-  tryInfo: DeliveryTry;
 }
 
 function judged(t: SentTry): Judged {
   const d = t.delivery;
   const judgement = judgeTry({ attempt: t.attempt, maxAttempts: d.max_attempts, retryBase: d.retry_base, delaysSeconds: retryDelaysOf(d) }, t.outcome);
-  const endedAt = t.endedAt.toISOString();
-  return {
-    ...t,
-    judgement,
-    tryInfo: {
-      attempt: t.attempt,
-      maxAttempts: d.max_attempts,
-      status: judgement.status,
-      startedAt: t.startedAt.toISOString(),
-      endedAt,
-      durationMs: t.outcome.durationMs,
-      statusCode: t.outcome.statusCode,
-      error: judgement.error,
-      waitMs: judgement.waitMs,
-      waitFrom: endedAt,
-    },
-  };
+  return { ...t, judgement };
 }
+
+const toRecord = (t: Judged): TryRecord => ({
+  deliveryId: t.delivery.id,
+  subscriptionId: t.delivery.subscription_id,
+  attempt: t.attempt,
+  startedAt: t.startedAt,
+  endedAt: t.endedAt,
+  durationMs: t.outcome.durationMs,
+  statusCode: t.outcome.statusCode,
+  error: t.judgement.error,
+  responseBody: t.outcome.responseBody,
+  responseTruncated: t.outcome.responseTruncated,
+  requestHeaders: t.request?.headers ?? null,
+  requestBody: t.request?.body ?? null,
+  status: t.judgement.status,
+  waitMs: t.judgement.waitMs,
+  ok: t.judgement.ok,
+  gone: t.judgement.gone,
+});
 
 /** The try in the metrics: its outcome and time, and the delivery's end when it ended. */
 function countTry(t: Judged): void {
@@ -56,12 +59,20 @@ function countTry(t: Judged): void {
   if (outcome !== 'retrying') METRICS.deliveries.inc({ provider, outcome });
 }
 
+export interface RecorderDeps {
+  db: Db;
+  temporal: Client;
+  /** The delivery-timer task queue, where subscriptions' retry timers run. */
+  timerQueue: string;
+  logger: Logger;
+}
+
 export class TryRecorder {
   private queue: { t: Judged; done: () => void }[] = [];
   private flushing: Promise<void> | undefined;
-  private handoffs = new Set<Promise<unknown>>();
+  private afterwork = new Set<Promise<unknown>>();
 
-  constructor(private readonly deps: HandoffDeps & { db: Db; logger: Logger }) {}
+  constructor(private readonly deps: RecorderDeps) {}
 
   /** Resolves once the try is recorded (or given up on: its lease then runs out and it is sent again). */
   record(t: SentTry): Promise<void> {
@@ -73,11 +84,11 @@ export class TryRecorder {
     });
   }
 
-  /** Waits for every queued try to be recorded and every hand-off to finish. */
+  /** Waits for every queued try to be recorded and every timer wake-up to be sent. */
   async drain(): Promise<void> {
-    while (this.flushing || this.handoffs.size) {
+    while (this.flushing || this.afterwork.size) {
       await this.flushing;
-      await Promise.all([...this.handoffs]);
+      await Promise.all([...this.afterwork]);
     }
   }
 
@@ -88,18 +99,22 @@ export class TryRecorder {
     while (this.queue.length) {
       const batch = this.queue.splice(0, 500);
       const tries = batch.map((b) => b.t);
-      let written: Judged[] = [];
+      const written: { t: Judged[]; wakes: Recorded['wakes'] } = { t: [], wakes: [] };
+      const write = async (ts: Judged[], bare = false): Promise<void> => {
+        const r = await this.withRetries(() => recordTries(this.deps.db, ts.map((t) => (bare ? { ...toRecord(t), responseBody: null, responseTruncated: false } : toRecord(t)))));
+        written.t.push(...ts.filter((t) => r.moved.has(t.delivery.id)));
+        written.wakes.push(...r.wakes);
+      };
       try {
-        written = await this.withRetries(() => this.write(tries));
+        await write(tries);
       } catch {
         // One try at a time, so a try the database refuses only costs itself.
         for (const t of tries) {
           try {
-            written.push(...(await this.withRetries(() => this.write([t]))));
+            await write([t]);
           } catch {
-            const bare = { ...t, outcome: { ...t.outcome, responseBody: null, responseTruncated: false } };
             try {
-              written.push(...(await this.withRetries(() => this.write([bare]))));
+              await write([t], true);
             } catch (err) {
               this.deps.logger.error({ err: (err as Error).message, delivery_id: t.delivery.id }, 'a try could not be recorded; it will be sent again when its lease runs out');
             }
@@ -107,7 +122,7 @@ export class TryRecorder {
         }
       }
       for (const b of batch) b.done();
-      this.afterCommit(written);
+      this.afterCommit(written.t, written.wakes);
     }
     this.flushing = undefined;
   }
@@ -126,112 +141,21 @@ export class TryRecorder {
     }
   }
 
-  /**
-   * One statement for the batch: the attempt rows, each delivery's new state (only a delivery
-   * still waiting for exactly this try moves on: not one cancelled meanwhile, nor one whose try
-   * another worker recorded first after a lease ran out), and each subscription's counters
-   * (a success resets its failure streak and only writes when that changes something; a 410
-   * switches it off). Returns the tries whose delivery moved on.
-   */
-  private async write(tries: readonly Judged[]): Promise<Judged[]> {
-    const attempts = tries.map((t) => ({
-      delivery_id: t.delivery.id,
-      attempt_number: t.attempt,
-      started_at: t.startedAt,
-      duration_ms: t.outcome.durationMs,
-      status_code: t.outcome.statusCode,
-      error: t.judgement.error,
-      response_body: t.outcome.responseBody,
-      response_truncated: t.outcome.responseTruncated,
-      succeeded: t.judgement.ok,
-      request_headers: t.request?.headers ?? null,
-      request_body: t.request?.body ?? null,
-    }));
-    const moves = tries.map((t) => {
-      const { status, waitMs } = t.judgement;
-      return {
-        id: t.delivery.id,
-        subscription_id: t.delivery.subscription_id,
-        status,
-        attempt: t.attempt,
-        code: t.outcome.statusCode,
-        ms: t.outcome.durationMs,
-        error: t.judgement.error,
-        started: t.startedAt,
-        next_retry: status === 'retrying' ? new Date(t.endedAt.getTime() + waitMs) : null,
-        delivered: status === 'succeeded' ? t.endedAt : null,
-        failed: status === 'failed' ? t.endedAt : null,
-        handoff: needsHandoff(t.tryInfo, t.delivery.retry_base),
-        ok: t.judgement.ok,
-        gone: t.judgement.gone,
-      };
-    });
-    const { rows } = await sql<{ id: string }>`
-      with new_attempts as (
-        insert into webhook_attempts (delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_body, response_truncated, succeeded, request_headers, request_body)
-        select delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_body, response_truncated, succeeded, request_headers, request_body
-        from jsonb_populate_recordset(null::webhook_attempts, ${JSON.stringify(attempts)}::jsonb)
-        on conflict (delivery_id, attempt_number) do nothing
-      ), v as (
-        select * from jsonb_to_recordset(${JSON.stringify(moves)}::jsonb) as v(
-          id text, subscription_id text, status text, attempt int, code int, ms int, error text, started timestamptz,
-          next_retry timestamptz, delivered timestamptz, failed timestamptz, handoff boolean, ok boolean, gone boolean)
-      ), moved as (
-        update webhook_deliveries d set
-          status = v.status, attempt_count = v.attempt, response_status = v.code, response_time_ms = v.ms,
-          error_message = v.error, first_attempted_at = coalesce(d.first_attempted_at, v.started),
-          last_attempted_at = v.started, next_retry_at = v.next_retry, delivered_at = v.delivered, failed_at = v.failed,
-          lease_until = null, handoff_pending = v.handoff
-        from v
-        where d.id = v.id and d.status = 'pending' and d.attempt_count = v.attempt - 1
-        returning d.id
-      ), outcome as (
-        select v.subscription_id, bool_or(v.ok) as any_ok, count(*) filter (where not v.ok) as failures, bool_or(v.gone) as gone
-        from v join moved using (id)
-        group by v.subscription_id
-      ), counted as (
-        update webhook_subscriptions s set
-          consecutive_failures = case when o.any_ok then 0 else s.consecutive_failures + o.failures end,
-          failing_since = case when o.any_ok then null else coalesce(s.failing_since, now()) end,
-          last_success_at = case when o.any_ok then now() else s.last_success_at end,
-          last_failure_at = case when o.any_ok then s.last_failure_at else now() end,
-          is_active = s.is_active and not o.gone,
-          disabled_at = case when o.gone then now() else s.disabled_at end,
-          disabled_reason = case when o.gone then 'the endpoint answered 410 Gone' else s.disabled_reason end
-        from outcome o
-        where s.id = o.subscription_id
-          and (not o.any_ok or o.gone or s.consecutive_failures > 0 or s.last_success_at is null or s.last_success_at < now() - interval '1 second')
-      )
-      select id from moved`.execute(this.deps.db);
-    const movedIds = new Set(rows.map((r) => r.id));
-    return tries.filter((t) => movedIds.has(t.delivery.id));
-  }
-
-  private afterCommit(written: readonly Judged[]): void {
+  private afterCommit(written: readonly Judged[], wakes: Recorded['wakes']): void {
     const gone = [...new Set(written.filter((t) => t.judgement.gone).map((t) => t.delivery.subscription_id))];
-    const items: Handoff[] = written
-      .filter((t) => needsHandoff(t.tryInfo, t.delivery.retry_base))
-      .map((t) => ({
-        input: {
-          deliveryId: t.delivery.id,
-          tenantId: t.delivery.tenant_id,
-          partnerId: t.delivery.partner_id,
-          subscriptionId: t.delivery.subscription_id,
-          eventId: t.delivery.event_id,
-          eventType: t.delivery.event_type,
-          name: t.delivery.name,
-          provider: t.delivery.provider,
-          host: hostOf(t.delivery.url),
-        },
-        try: t.tryInfo,
-      }));
-    if (items.length === 0 && gone.length === 0) return;
-    // Hand-offs talk to Temporal; the next batch does not wait for them (the sweep redoes any that fail).
+    if (wakes.length === 0 && gone.length === 0) return;
+    const bySubscription = new Map(written.map((t) => [t.delivery.subscription_id, t.delivery]));
+    const timers: RetryWake[] = wakes.flatMap((w) => {
+      const d = bySubscription.get(w.subscriptionId);
+      return d ? [{ input: { subscriptionId: d.subscription_id, tenantId: d.tenant_id, partnerId: d.partner_id, provider: d.provider, host: hostOf(d.url) }, at: w.at }] : [];
+    });
+    // Wake-ups talk to Temporal; the next batch does not wait for them (the sweep redoes any that fail).
     const work = (async () => {
-      if (items.length) await handOff(this.deps, items);
+      const target = { temporal: this.deps.temporal, taskQueue: this.deps.timerQueue, workflow: subscriptionRetriesWorkflow };
+      await wakeRetryTimers(target, timers, (id, err) => this.deps.logger.warn({ err: (err as Error).message, subscription_id: id }, 'retry timer not woken; the sweep will wake it'));
       for (const id of gone) await stopSubscriptionDeliveries(this.deps.db, this.deps.temporal, id);
-    })().catch((err: unknown) => this.deps.logger.warn({ err: (err as Error).message }, 'hand-off after recording failed; the sweep will retry it'));
-    this.handoffs.add(work);
-    void work.finally(() => this.handoffs.delete(work));
+    })().catch((err: unknown) => this.deps.logger.warn({ err: (err as Error).message }, 'work after recording failed; the sweep will redo it'));
+    this.afterwork.add(work);
+    void work.finally(() => this.afterwork.delete(work));
   }
 }
