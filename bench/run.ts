@@ -303,7 +303,7 @@ function sampleBacklogs(h: Harness, queues: readonly string[]): { stop(): Promis
     while (running) {
       await Promise.all(
         queues.map(async (q) => {
-          const { tasks } = await workflowTaskBacklog(h.services.temporal, q).catch(() => ({ tasks: 0 }));
+          const tasks = await workflowTaskBacklog(h.services.temporal, q).catch(() => 0);
           peak[q] = Math.max(peak[q]!, tasks);
         }),
       );

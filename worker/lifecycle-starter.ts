@@ -10,7 +10,7 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../common/logger';
 import { METRICS } from '../common/metrics/registry';
-import { type Backlog, workflowTaskBacklog } from '../common/temporal/task-queue-backlog';
+import { workflowTaskBacklog } from '../common/temporal/task-queue-backlog';
 import { startPendingLifecycles, type StarterTarget } from '../activities/lifecycle-starts';
 import { Coalescer } from './pg-listener';
 import { StartPace } from './start-pace';
@@ -27,7 +27,7 @@ export interface StarterPace {
 
 /** Reads the workflow-task backlog of each lane now and then, for the pace and the dashboard. */
 export class LaneBacklogs {
-  private readonly latest = new Map<string, Backlog>();
+  private readonly latest = new Map<string, number>();
   private readAt = 0;
   private reading: Promise<void> | undefined;
 
@@ -39,7 +39,7 @@ export class LaneBacklogs {
   /** The last reading of `queue` (0 until the first), refreshed in the background. */
   of(queue: string): number {
     if (Date.now() - this.readAt > BACKLOG_EVERY_MS && !this.reading) this.reading = this.read().finally(() => (this.reading = undefined));
-    return this.latest.get(queue)?.tasks ?? 0;
+    return this.latest.get(queue) ?? 0;
   }
 
   private async read(): Promise<void> {
@@ -47,9 +47,9 @@ export class LaneBacklogs {
     await Promise.all(
       this.queues.map(async (queue) => {
         try {
-          const backlog = await workflowTaskBacklog(this.temporal, queue);
-          this.latest.set(queue, backlog);
-          METRICS.taskQueueBacklog.set({ task_queue: queue }, backlog.tasks);
+          const tasks = await workflowTaskBacklog(this.temporal, queue);
+          this.latest.set(queue, tasks);
+          METRICS.taskQueueBacklog.set({ task_queue: queue }, tasks);
         } catch {
           // Temporal away: the starts fail too, and that slows the pace.
         }

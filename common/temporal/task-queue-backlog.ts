@@ -6,22 +6,13 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
-export interface Backlog {
-  /** Workflow tasks waiting for a worker (approximate, as the server reports it). */
-  tasks: number;
-  /** How long the oldest has waited. */
-  ageMs: number;
-}
-
-const durationMs = (d: { seconds?: unknown; nanos?: number | null } | null | undefined): number =>
-  d ? Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6) : 0;
-
-export async function workflowTaskBacklog(client: Client, taskQueue: string): Promise<Backlog> {
+/** Workflow tasks waiting for a worker on `taskQueue` (approximate, as the server reports it). */
+export async function workflowTaskBacklog(client: Client, taskQueue: string): Promise<number> {
   const { stats } = await client.workflowService.describeTaskQueue({
     namespace: client.options.namespace,
     taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     reportStats: true,
   });
-  return { tasks: Number(stats?.approximateBacklogCount ?? 0), ageMs: durationMs(stats?.approximateBacklogAge) };
+  return Number(stats?.approximateBacklogCount ?? 0);
 }
