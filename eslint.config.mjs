@@ -28,6 +28,25 @@ export default tseslint.config(
     },
   },
   {
+    // One owner of a delivery: its statuses and moves live in common/deliveries/moves.ts, the
+    // only code that writes webhook_deliveries (tests may set rows up; migrations shape the table).
+    files: ['**/*.ts'],
+    ignores: ['common/deliveries/moves.ts', 'common/db/migrations/**', 'test/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name=/^(updateTable|insertInto|deleteFrom|replaceInto|mergeInto)$/][arguments.0.value=/^webhook_deliveries\\b/]",
+          message: 'Only common/deliveries/moves.ts writes webhook_deliveries: add or use a move there.',
+        },
+        {
+          selector: 'TemplateElement[value.raw=/(update|insert\\s+into|delete\\s+from|merge\\s+into)\\s+webhook_deliveries\\b/i]',
+          message: 'Only common/deliveries/moves.ts writes webhook_deliveries: add or use a move there.',
+        },
+      ],
+    },
+  },
+  {
     files: ['workflows/**/*.ts'],
     plugins: { hub: { rules: { 'handlers-before-await': handlersBeforeAwait } } },
     rules: {

@@ -6,7 +6,8 @@
 import { Context } from '@temporalio/activity';
 import { sql } from 'kysely';
 import { RECOVERY_POLL_MS, RECOVERY_STEP_MAX_WAIT_MS, type RecoveryActivities, type RecoveryWorkflowInput } from '../common/temporal/recovery';
-import { requeueDeliveries } from '../common/webhooks/requeue';
+import { requeueDeliveries } from '../common/deliveries/moves';
+import { triesPerSeries } from '../common/webhooks/profiles';
 import { finishRecovery } from '../common/webhooks/recoveries';
 import type { Db } from '../common/db/connect';
 import type { ActivityDeps } from './deps';
@@ -47,7 +48,7 @@ export function recoveryActivities({ db }: ActivityDeps): RecoveryActivities {
       const ids = next.map((n) => n.delivery_id);
       if (!ids.length) return 0;
       await trx.updateTable('webhook_recovery_items').set({ requeued_at: sql`now()` }).where('recovery_id', '=', input.recoveryId).where('delivery_id', 'in', ids).execute();
-      return (await requeueDeliveries(trx, sub, ids, ['failed', 'succeeded', 'cancelled'])).length;
+      return (await requeueDeliveries(trx, 'resend', ids, triesPerSeries(sub))).length;
     });
 
   return {

@@ -349,7 +349,9 @@ async function isolationPhase(h: Harness, receiver: CountingReceiver): Promise<v
 
   say(`isolation: tenant B alone for ${seconds} s ...`);
   receiver.reset();
+  let cpu = stackCpu(h);
   const alone = await tenantTraffic(h, b.key, driver.id, seconds);
+  const cpuAlone = cpu();
   await sleep(1_000);
   const aloneDelivery = receiver.latenciesOf(bPath);
 
@@ -363,11 +365,13 @@ async function isolationPhase(h: Harness, receiver: CountingReceiver): Promise<v
   say(`isolation: tenant A (25 failing receivers) imports 500 stops while B goes on for ${seconds} s ...`);
   receiver.reset();
   const sampler = sampleBacklogs(h, queues);
+  cpu = stackCpu(h);
   const items = Array.from({ length: 500 }, (_, i) => ({ address: 'Pikk 19, Tallinn, Estonia', external_ref: `hostile-${i}` }));
   const [imported, beside] = await Promise.all([
     call(h, 'POST', '/v1/stops/bulk', items, { authorization: `Bearer ${a.key}` }),
     tenantTraffic(h, b.key, driver.id, seconds),
   ]);
+  const cpuBeside = cpu();
   await sleep(1_000);
   const besideDelivery = receiver.latenciesOf(bPath);
   const failedAnswers = receiver.failedAnswers;
@@ -389,6 +393,8 @@ async function isolationPhase(h: Harness, receiver: CountingReceiver): Promise<v
   record('isolation: B beside A ÷ alone, p50 / p99 (moves; deliveries)', `${ratio(beside.moves, alone.moves, 50)} / ${ratio(beside.moves, alone.moves, 99)}; ${ratio(besideDelivery, aloneDelivery, 50)} / ${ratio(besideDelivery, aloneDelivery, 99)}`);
   record('isolation: B errors (non-2xx), alone / beside A', `${alone.errors} / ${beside.errors}`);
   record("isolation: Temporal workflows A's outage made (ids / runs; A has 25 failing subscriptions)", `${made.size} / ${[...made.values()].reduce((x, y) => x + y, 0)}`);
+  const cores = (used: Record<string, number>) => ['api', 'worker', 'temporal', 'postgres'].map((k) => (used[k]! / seconds).toFixed(2)).join(' / ');
+  record('isolation: cores used api / worker / temporal / postgres, alone; beside A', `${cores(cpuAlone)}; ${cores(cpuBeside)}`);
   record('isolation: peak workflow-task backlog per task queue', queues.map((q) => `${q} ${peaks[q]}`).join(', '));
   await clearSubscriptions(h, aSubs, a.key);
   await clearSubscriptions(h, bSubs.ids, b.key);

@@ -6,7 +6,7 @@ import { PROFILES, PROVIDERS } from '../common/webhooks/profiles';
 import { outboxSweepWorkflow, subscriptionHealthWorkflow, eventRetentionWorkflow } from '../workflows/housekeeping';
 import { RESPONSE_CAPTURE_BYTES } from '../common/webhooks/http-attempt';
 import * as verify from '../common/webhooks/verify';
-import { claimDue } from '../worker/delivery/queue-consumer';
+import { claimDue } from '../common/deliveries/moves';
 import { HOUSEKEEPING, scheduleId } from '../worker/schedules';
 import { startTestHub, type TestHub, type TestTenant } from './support/hub';
 import { createStop, eventually, stopBody } from './support/fixtures';

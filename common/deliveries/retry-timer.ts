@@ -10,6 +10,7 @@ import type { Db } from '../db/connect';
 import { CHANNELS, notify } from '../events/notify';
 import { iso } from '../iso';
 import { type RetriesSnapshot, RETRY_LOOKAHEAD_MS, SNAPSHOT_SIZE } from '../temporal/subscription-retries';
+import { requeueDue } from './moves';
 
 /**
  * Puts back on the queue every waiting delivery of the subscription due within the lookahead,
@@ -21,26 +22,7 @@ import { type RetriesSnapshot, RETRY_LOOKAHEAD_MS, SNAPSHOT_SIZE } from '../temp
 export async function requeueDueRetries(db: Db, subscriptionId: string, cutoff?: string): Promise<RetriesSnapshot> {
   return db.transaction().execute(async (trx) => {
     await trx.selectFrom('webhook_subscriptions').select('id').where('id', '=', subscriptionId).forNoKeyUpdate().executeTakeFirst();
-    const { rows } = await sql<{ n: number; first_ahead: Date | null }>`
-      -- ahead: the database's now as the timer's clock tells it. skew: how far that runs ahead of
-      -- the real one, when it is past the lookahead (only on the time-skipping test server: a few
-      -- hundred ms of scheduling never moves a due time).
-      with clock as (
-        select now() as now, greatest(now(), ${cutoff ?? null}::timestamptz) as ahead, make_interval(secs => ${RETRY_LOOKAHEAD_MS / 1000}) as lookahead
-      ), skewed as (
-        select clock.*, case when ahead - now > lookahead then ahead - now else interval '0' end as skew from clock
-      ),
-      moved as (
-        update webhook_deliveries d
-        set status = 'pending', next_retry_at = greatest(clock.now, d.next_retry_at - clock.skew), lease_until = null
-        from skewed clock
-        where d.subscription_id = ${subscriptionId} and d.status = 'retrying' and d.next_retry_at <= clock.ahead + clock.lookahead
-        returning d.next_retry_at
-      )
-      select count(*)::int as n, min(moved.next_retry_at) filter (where moved.next_retry_at > clock.now) as first_ahead
-      from moved cross join clock`.execute(trx);
-    const count = rows[0]?.n ?? 0;
-    const ahead = rows[0]?.first_ahead ?? null;
+    const { n: count, firstAhead: ahead } = await requeueDue(trx, subscriptionId, { cutoff, lookaheadMs: RETRY_LOOKAHEAD_MS });
     const sample = await trx
       .selectFrom('webhook_deliveries')
       .select(['id', 'event_type', 'attempt_count', 'max_attempts', 'next_retry_at', 'error_message', sql<string>`count(*) over ()`.as('total'), sql<Date>`now()`.as('db_now')])

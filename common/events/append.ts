@@ -12,6 +12,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/schema';
 import { type CanonicalEvent, deliveryNames, messageIdFor } from '../webhooks/profiles';
 import { activeSubscriptions, type EventToPlan, planDeliveries, type PlannedDelivery } from '../webhooks/plan';
+import { queueDeliveries } from '../deliveries/moves';
 import { CHANNELS } from './notify';
 
 export const EVENT_RETENTION_DAYS = 7;
@@ -69,12 +70,7 @@ export function eventWrites(tenantId: string, events: readonly NewEvent[], deliv
       from jsonb_populate_recordset(null::events, ${JSON.stringify(rows)}::jsonb) e, event_base
       on conflict (id) do nothing
     ),
-    new_deliveries as (
-      insert into webhook_deliveries (id, tenant_id, partner_id, subscription_id, event_id, event_type, status, max_attempts, next_retry_at)
-      select d.id, d.tenant_id, d.partner_id, d.subscription_id, d.event_id, d.event_type, 'pending', d.max_attempts, now()
-      from jsonb_populate_recordset(null::webhook_deliveries, ${JSON.stringify(deliveries)}::jsonb) d
-      where exists (select 1 from changed)
-      on conflict (id) do nothing
+    new_deliveries as (${queueDeliveries(deliveries)}
     )${feed.length ? partnerFeedWrites(feed) : sql``}`;
 }
 

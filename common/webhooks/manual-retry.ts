@@ -1,11 +1,12 @@
 /**
  * A subscriber's manual retry of a failed delivery: a new series of tries on the subscription's
  * schedule, the first one now, back on the queue the workers take from. The status check and the
- * switch are one statement (requeue.ts), so two retries cannot both win.
+ * switch are one statement (deliveries/moves.ts), so two retries cannot both win.
  */
 import type { Db } from '../db/connect';
 import type { DeliveryRow, DeliveryStatus } from '../db/schema';
-import { requeueDeliveries } from './requeue';
+import { requeueDeliveries } from '../deliveries/moves';
+import { triesPerSeries } from './profiles';
 import { ownedBy, type WebhookOwner } from './subscriptions';
 
 export type ManualRetry =
@@ -26,7 +27,7 @@ export async function retryFailedDelivery(db: Db, owner: WebhookOwner, which: { 
   if (!found) return { outcome: 'not_found' };
   if (found.status !== 'failed') return { outcome: 'not_failed', status: found.status };
   if (!found.is_active || found.deleted_at) return { outcome: 'subscription_disabled', status: found.status };
-  const [requeued] = await requeueDeliveries(db, found, [found.id], ['failed']);
+  const [requeued] = await requeueDeliveries(db, 'manualRetry', [found.id], triesPerSeries(found));
   const delivery = requeued ? await db.selectFrom('webhook_deliveries').selectAll().where('id', '=', requeued).where(ownedBy(owner)).executeTakeFirst() : undefined;
   return delivery ? { outcome: 'scheduled', delivery } : { outcome: 'not_failed', status: 'pending' };
 }

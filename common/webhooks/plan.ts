@@ -6,7 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
-import { type CanonicalEvent, deliveryIdFor, deliveryNames, type ProviderName, retryDelaysOf } from './profiles';
+import { type CanonicalEvent, deliveryIdFor, deliveryNames, type ProviderName, triesPerSeries } from './profiles';
 
 export interface EventToPlan {
   id: string;
@@ -67,7 +67,7 @@ export function planDeliveries(subs: readonly ActiveSubscription[], events: read
           subscription_id: sub.id,
           event_id: event.id,
           event_type: name,
-          max_attempts: retryDelaysOf(sub).length + 1,
+          max_attempts: triesPerSeries(sub),
         })),
       ),
   );

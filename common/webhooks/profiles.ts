@@ -541,6 +541,9 @@ export function retryDelaysOf(sub: { provider: string; retry_schedule: readonly 
   return [...(sub.retry_schedule ?? PROFILES[sub.provider as ProviderName].retryDelaysSeconds)];
 }
 
+/** Tries in one series (a new delivery, or one sent again): the first and each retry. */
+export const triesPerSeries = (sub: { provider: string; retry_schedule: readonly number[] | null }): number => retryDelaysOf(sub).length + 1;
+
 /** One delivery per event, subscription and name: the same three always give the same id. */
 export const deliveryIdFor = (eventId: string, subscriptionId: string, name: string): string =>
   deterministicId('dlv', eventId, subscriptionId, name);

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import type { QuotaLimits } from '../config';
 import type { Db } from '../db/connect';
 import { racedConstraint } from '../db/errors';
+import { queuePlaceholders } from '../deliveries/moves';
 import type { SubscriptionRow } from '../db/schema';
 import { iso } from '../iso';
 import { lockTenantFor, QuotaExceededError, recoveriesInFlight, tenantQuotas } from '../quotas';
@@ -78,13 +79,7 @@ async function insertRecovery(db: Db, sub: SubscriptionRow & { tenant_id: string
       const rows = await events.orderBy('position').limit(10_000).execute();
       // The names this subscription would have had each event under (its filter, its dialect).
       const planned = planDeliveries([{ ...sub, partner_id: null }], rows.map((e) => ({ id: e.id, type: e.type, previousStatus: e.previous_status, payload: e.payload })));
-      if (planned.length) {
-        await sql`
-          insert into webhook_deliveries (id, tenant_id, partner_id, subscription_id, event_id, event_type, status, max_attempts, next_retry_at)
-          select d.id, d.tenant_id, d.partner_id, d.subscription_id, d.event_id, d.event_type, 'cancelled', d.max_attempts, null
-          from jsonb_populate_recordset(null::webhook_deliveries, ${JSON.stringify(planned)}::jsonb) d
-          on conflict (id) do nothing`.execute(trx);
-      }
+      await queuePlaceholders(trx, planned);
     }
     // The deliveries that answer it, in the order their events happened.
     let items = trx

@@ -5,21 +5,16 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connect';
+import { cancelSubscriptionDeliveries } from '../deliveries/moves';
 import { retryDueSignal, subscriptionRetriesWorkflowId } from '../temporal/subscription-retries';
 
 const SIGNAL_DEADLINE_MS = 5_000;
 
 export async function stopSubscriptionDeliveries(db: Db, temporal: Client, subscriptionId: string): Promise<number> {
   const cancelled = await db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .updateTable('webhook_deliveries')
-      .set({ status: 'cancelled', next_retry_at: null, lease_until: null })
-      .where('subscription_id', '=', subscriptionId)
-      .where('status', 'in', ['pending', 'retrying'])
-      .returning('id')
-      .execute();
+    const n = await cancelSubscriptionDeliveries(trx, subscriptionId);
     await trx.updateTable('webhook_subscriptions').set({ retry_wake_at: null }).where('id', '=', subscriptionId).execute();
-    return rows.length;
+    return n;
   });
   await temporal.connection
     .withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => temporal.workflow.getHandle(subscriptionRetriesWorkflowId(subscriptionId)).signal(retryDueSignal, { at: new Date().toISOString() }))

@@ -8,73 +8,14 @@
  * else's deliveries keep flowing. A lease outlives the dialect's timeout; if a worker dies
  * holding one, the delivery is taken again when it runs out (same message id).
  */
-import { sql } from 'kysely';
 import type { QueueLimits } from '../../common/config';
 import type { Db } from '../../common/db/connect';
 import { CHANNELS } from '../../common/events/notify';
 import type { Logger } from '../../common/logger';
-import { PROFILES, PROVIDERS } from '../../common/webhooks/profiles';
 import { Coalescer, listen, type Listener } from '../pg-listener';
-import type { ClaimedDelivery, SendTry, SentTry } from './send-try';
+import { cancelLeased, type ClaimedDelivery, claimDue } from '../../common/deliveries/moves';
+import type { SendTry, SentTry } from './send-try';
 import type { TryRecorder } from './try-recorder';
-
-/** Seconds a claimed delivery is held: the dialect's timeout plus room to record the result. */
-const LEASE_MARGIN_SECONDS = 15;
-const leaseSeconds = sql.join(
-  PROVIDERS.map((p) => sql`when ${p} then ${Math.ceil(PROFILES[p].timeoutMs / 1000) + LEASE_MARGIN_SECONDS}::int`),
-  sql` `,
-);
-/** Subscriptions considered per claim (the ones waiting longest). */
-const SUBSCRIPTIONS_PER_CLAIM = 500;
-
-/**
- * Claims up to `limit` due deliveries, at most `perSubscription` in flight per subscription.
- * Tenants take turns: the claim goes round every tenant's longest-waiting subscription first,
- * then their second, and so on, one delivery each per round, so a tenant with thousands of due
- * deliveries (an import to 25 failing receivers) takes one turn per round like everyone else.
- */
-export async function claimDue(db: Db, limit: number, perSubscription: number): Promise<ClaimedDelivery[]> {
-  const { rows } = await sql<ClaimedDelivery>`
-    with due as (
-      select subscription_id, min(next_retry_at) as oldest,
-        row_number() over (partition by coalesce(tenant_id, partner_id::text) order by min(next_retry_at)) as turn
-      from webhook_deliveries
-      where status = 'pending' and next_retry_at <= now() and (lease_until is null or lease_until < now())
-      group by subscription_id, coalesce(tenant_id, partner_id::text)
-      order by turn, oldest
-      limit ${SUBSCRIPTIONS_PER_CLAIM}
-    ), busy as (
-      select subscription_id, count(*)::int as n from webhook_deliveries
-      where status = 'pending' and lease_until >= now() and subscription_id in (select subscription_id from due)
-      group by subscription_id
-    ), picked as (
-      select p.id from due
-      left join busy using (subscription_id)
-      cross join lateral (
-        -- Row locks and window functions do not mix in one select: number the locked rows outside.
-        select l.id, row_number() over (order by l.next_retry_at, l.id) as place from (
-          select w.id, w.next_retry_at from webhook_deliveries w
-          where w.subscription_id = due.subscription_id and w.status = 'pending' and w.next_retry_at <= now()
-            and (w.lease_until is null or w.lease_until < now())
-          order by w.next_retry_at, w.id
-          limit greatest(0, ${perSubscription} - coalesce(busy.n, 0))
-          for update of w skip locked
-        ) l
-      ) p
-      order by p.place, due.turn, due.oldest
-      limit ${limit}
-    )
-    update webhook_deliveries d
-    set lease_until = now() + make_interval(secs => case s.provider ${leaseSeconds} else ${30 + LEASE_MARGIN_SECONDS}::int end)
-    from picked, webhook_subscriptions s, events e left join stops st on e.subject_type = 'stop' and st.id = e.subject_id
-    where d.id = picked.id and s.id = d.subscription_id and e.id = d.event_id
-    returning d.id, d.tenant_id, d.partner_id, d.subscription_id, d.event_type as name, d.attempt_count, d.max_attempts, d.retry_base,
-      s.provider, s.url, s.secret_enc, s.previous_secret_enc, s.previous_secret_expires_at, s.retry_schedule,
-      (s.is_active and s.deleted_at is null) as subscription_active,
-      e.id as event_id, e.type as event_type, e.created_at as event_created_at, e.subject_id, e.previous_status, e.payload,
-      st.trip_id`.execute(db);
-  return rows;
-}
 
 export class DeliveryQueueConsumer {
   private inFlight = 0;
@@ -162,7 +103,7 @@ export class DeliveryQueueConsumer {
 
   private async sendAndRecord(d: ClaimedDelivery): Promise<void> {
     if (!d.subscription_active) {
-      await this.deps.db.updateTable('webhook_deliveries').set({ status: 'cancelled', next_retry_at: null, lease_until: null }).where('id', '=', d.id).where('status', '=', 'pending').execute();
+      await cancelLeased(this.deps.db, d.id);
       return;
     }
     let sent: SentTry;

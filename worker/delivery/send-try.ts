@@ -3,40 +3,12 @@
  * the previous one during a rotation), POSTed once. Never retried here.
  */
 import type { HubConfig } from '../../common/config';
+import type { ClaimedDelivery } from '../../common/deliveries/moves';
 import { type AttemptOutcome, postOnce } from '../../common/webhooks/http-attempt';
-import { type CanonicalEvent, messageIdFor, PROFILES, type ProviderName } from '../../common/webhooks/profiles';
+import { messageIdFor, PROFILES } from '../../common/webhooks/profiles';
 import type { SecretBox } from '../../common/webhooks/secrets';
 import { signatureHeaders } from '../../common/webhooks/signing';
 
-/** A delivery as the queue hands it out: the row, its subscription and its event. */
-export interface ClaimedDelivery {
-  id: string;
-  /** Whose subscription it is: a tenant's, or a partner's. */
-  tenant_id: string | null;
-  partner_id: string | null;
-  subscription_id: string;
-  /** The event's name in the subscriber's dialect. */
-  name: string;
-  attempt_count: number;
-  max_attempts: number;
-  retry_base: number;
-  provider: ProviderName;
-  url: string;
-  secret_enc: string;
-  previous_secret_enc: string | null;
-  previous_secret_expires_at: Date | null;
-  retry_schedule: number[] | null;
-  /** False when the subscription was disabled or deleted after the delivery was queued. */
-  subscription_active: boolean;
-  event_id: string;
-  event_type: CanonicalEvent;
-  event_created_at: Date;
-  subject_id: string;
-  previous_status: string | null;
-  payload: Record<string, unknown>;
-  /** The stop's integer trip id (what brokers know it by), for a stop's event. */
-  trip_id: string | null;
-}
 
 export interface SentTry {
   delivery: ClaimedDelivery;

@@ -1,5 +1,5 @@
 /**
- * Records tries (common/deliveries/record-tries.ts), many at once in one statement. A batch the
+ * Records tries (common/deliveries/moves.ts), many at once in one statement. A batch the
  * database refuses is recorded again one try at a time, so one odd answer never costs its
  * siblings their record; a try that still cannot be stored is recorded without the answer's
  * body. After commit, a subscription whose next wait now starts before its retry timer's next
@@ -7,7 +7,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../common/db/connect';
-import { recordTries, type Recorded, type TryRecord } from '../../common/deliveries/record-tries';
+import { recordTries, type Recorded, type TryRecord } from '../../common/deliveries/moves';
 import { hostOf, type RetryWake, wakeRetryTimers } from '../../common/deliveries/retry-wake';
 import type { Logger } from '../../common/logger';
 import { METRICS } from '../../common/metrics/registry';

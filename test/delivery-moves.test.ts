@@ -1,0 +1,67 @@
+/**
+ * A delivery's statuses and moves (common/deliveries/moves.ts): the table on its own, and each
+ * move against real rows, moving only deliveries in a status it starts from.
+ */
+import type { DeliveryStatus } from '../common/db/schema';
+import { cancelSubscriptionDeliveries, canMove, claimDue, DELIVERY_MOVES, recordTries, requeueDeliveries } from '../common/deliveries/moves';
+import { createStop } from './support/fixtures';
+import { startTestHub, type TestHub } from './support/hub';
+
+const ALL: DeliveryStatus[] = ['pending', 'retrying', 'succeeded', 'failed', 'cancelled'];
+
+test('the table: every status is reached, only a try ends one, and only the retry timer moves a waiting one back', () => {
+  const reached = new Set(Object.values(DELIVERY_MOVES).flatMap((m) => [...m.to]));
+  expect([...reached].sort()).toEqual([...ALL].sort());
+  for (const end of ['succeeded', 'retrying', 'failed'] as const) {
+    expect(Object.entries(DELIVERY_MOVES).filter(([, m]) => (m.to as readonly DeliveryStatus[]).includes(end)).map(([name]) => name)).toEqual(['record']);
+  }
+  expect(canMove('retrying', 'pending')).toBe(true);
+  expect(canMove('succeeded', 'retrying')).toBe(false);
+  expect(canMove('cancelled', 'succeeded')).toBe(false);
+  expect(canMove('failed', 'cancelled')).toBe(false); // nothing is left to stop
+  // A delivery on its way (pending) is never sent again over itself.
+  expect(DELIVERY_MOVES.resend.from).not.toContain('pending');
+});
+
+describe('against Postgres', () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await hub.stopWorkers(); // nothing sends: this test makes every move itself
+  });
+  afterAll(async () => hub.stop());
+
+  test('each move takes only deliveries in a status it starts from', async () => {
+    const t = await hub.tenant();
+    const sub = await hub.call('POST', '/v1/webhooks/subscriptions', { key: t.key, body: { url: 'https://receiver.example.com/hook', provider: 'standard', events: ['stop.created'] } });
+    expect(sub.status).toBe(201);
+    await createStop(hub, t.key);
+    const row = () => hub.db.selectFrom('webhook_deliveries').selectAll().where('subscription_id', '=', sub.body.id).executeTakeFirstOrThrow();
+    const queued = await row();
+    expect(queued).toMatchObject({ status: 'pending', attempt_count: 0 });
+
+    // On its way: neither a manual retry nor a resend touches it.
+    expect(await requeueDeliveries(hub.db, 'manualRetry', [queued.id], 3)).toEqual([]);
+    expect(await requeueDeliveries(hub.db, 'resend', [queued.id], 3)).toEqual([]);
+
+    const [claimed] = (await claimDue(hub.db, 100, 16)).filter((c) => c.id === queued.id);
+    expect(claimed).toBeDefined();
+    const now = new Date();
+    const attempt = {
+      deliveryId: queued.id, subscriptionId: sub.body.id, attempt: 1, startedAt: now, endedAt: now, durationMs: 3, statusCode: 200,
+      error: null, responseBody: 'ok', responseTruncated: false, requestHeaders: null, requestBody: null, status: 'succeeded' as const, waitMs: 0, ok: true, gone: false,
+    };
+    expect([...(await recordTries(hub.db, [attempt])).moved]).toEqual([queued.id]);
+    // The same try recorded again (a lease that ran out, another worker) moves nothing.
+    expect((await recordTries(hub.db, [attempt])).moved.size).toBe(0);
+    expect(await row()).toMatchObject({ status: 'succeeded', attempt_count: 1, lease_until: null });
+
+    // Finished: nothing left to cancel; a resend starts a new series of three tries.
+    expect(await cancelSubscriptionDeliveries(hub.db, sub.body.id)).toBe(0);
+    expect(await requeueDeliveries(hub.db, 'manualRetry', [queued.id], 3)).toEqual([]); // succeeded is not failed
+    expect(await requeueDeliveries(hub.db, 'resend', [queued.id], 3)).toEqual([queued.id]);
+    expect(await row()).toMatchObject({ status: 'pending', retry_base: 1, max_attempts: 4 });
+    expect(await cancelSubscriptionDeliveries(hub.db, sub.body.id)).toBe(1);
+    expect(await row()).toMatchObject({ status: 'cancelled', next_retry_at: null });
+  });
+});
