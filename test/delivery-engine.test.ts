@@ -131,3 +131,32 @@ test('each delivery waits from the end of its own try, whatever its slow sibling
   fastDetail.attempts.forEach((a: any, i: number) => expect(Math.abs(Date.parse(a.started_at) - arrivals('/fast')[i]!)).toBeLessThan(500));
   slowDetail.attempts.forEach((a: any) => expect(a.duration_ms).toBeGreaterThanOrEqual(2_900));
 }, 60_000);
+
+test('receivers hanging on one host never hold up another subscription to that host: no per-host pool is smaller than what may be in flight', async () => {
+  // 65 × 4 in flight = 260 open requests to one host (three tenants: 25 subscriptions each at
+  // most), more than the 256 connections per host the hub's HTTP client once pooled, which made
+  // every other try to that host queue behind them.
+  const HOLES = 65;
+  const owners = await Promise.all([hub.tenant(), hub.tenant(), hub.tenant()]);
+  const b = await hub.tenant();
+  const held: ServerResponse[] = [];
+  for (let i = 0; i < HOLES; i++) {
+    receiver.on(`/shared-hole-${i}`, (_r, _n, res) => void held.push(res));
+    await subscribe(owners[i % 3]!.key, `/shared-hole-${i}`, { events: ['stop.created'], retry_schedule: [3600] });
+  }
+  await subscribe(b.key, '/shared-healthy', { events: ['stop.created'] });
+  for (const owner of owners) {
+    const imported = await hub.call('POST', '/v1/stops/bulk', { key: owner.key, body: Array.from({ length: PER_SUBSCRIPTION }, () => stopBody()) });
+    expect(imported.status).toBe(201);
+  }
+  const open = () => held.filter((res) => !res.writableEnded && !res.destroyed).length;
+  const OLD_POOL = 256;
+  await eventually(async () => open(), (n) => n >= OLD_POOL, 30_000);
+
+  await createStop(hub, b.key);
+  const arrived = await receiver.waitFor('/shared-healthy', 1, 10_000);
+  expect(arrived).toHaveLength(1);
+  // It came while the hanging tries were all still open (the standard dialect waits 15 s).
+  expect(open()).toBe(HOLES * PER_SUBSCRIPTION);
+  for (const res of held) res.destroy();
+}, 90_000);

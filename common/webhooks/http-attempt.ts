@@ -28,7 +28,10 @@ function agentFor(allowPrivate: boolean): Agent {
     agent = new Agent({
       connect: { lookup: guardedLookup(allowPrivate) as never, timeout: CONNECT_TIMEOUT_MS },
       keepAliveTimeout: 30_000,
-      connections: 256,
+      // No cap per host: the delivery queue already bounds what is in flight (per subscription
+      // and per worker). A cap here is shared by every subscription to the host, so one tenant's
+      // hanging receivers would make everyone else's tries to that host queue behind them.
+      connections: null,
       pipelining: 1,
     });
     agents.set(allowPrivate, agent);
