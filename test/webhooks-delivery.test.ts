@@ -312,7 +312,8 @@ test('a filter delivers only the named events', async () => {
 });
 
 test('a subscription with waiting deliveries is one workflow operators can find, read and follow; it ends when nothing waits', async () => {
-  const { t, sub, path } = await subscribed({ provider: 'kourier', events: [], retry_schedule: [3] });
+  // A wait well past the timer's 2 s lookahead, so a slow machine still finds all three waiting.
+  const { t, sub, path } = await subscribed({ provider: 'kourier', events: [], retry_schedule: [8] });
   receiver.on(path, failTimes(3));
   await createStop(hub, t.key);
   await createStop(hub, t.key);
@@ -336,8 +337,8 @@ test('a subscription with waiting deliveries is one workflow operators can find,
   for await (const wf of hub.temporal.workflow.list({ query: `SubscriptionId = "${sub.id}"` })) found.push(wf.workflowId);
   expect(found).toEqual([subscriptionRetriesWorkflowId(sub.id)]);
 
-  // Each waited its own 3 s and went out again; with nothing left waiting, the timer ends.
-  await eventually(() => deliveriesOf(t, sub.id), (ds: any[]) => ds.every((x) => x.status === 'succeeded'), 15_000);
+  // Each waited its own 8 s and went out again; with nothing left waiting, the timer ends.
+  await eventually(() => deliveriesOf(t, sub.id), (ds: any[]) => ds.every((x) => x.status === 'succeeded'), 20_000);
   expect((await handle.result()).requeued).toBe(3);
   expect(receiver.at(path)).toHaveLength(6);
   // A delivery whose first try succeeds never needs one.
