@@ -248,7 +248,7 @@ export async function recordTries(db: Db, tries: readonly TryRecord[]): Promise<
         last_attempted_at = v.started, next_retry_at = v.next_retry, delivered_at = v.delivered, failed_at = v.failed,
         lease_until = null
       from v
-      where d.id = v.id and d.status = any(${[...DELIVERY_MOVES.record.from]}::text[]) and d.attempt_count = v.attempt - 1
+      where d.id = v.id and d.status = any(${fromStatuses('record')}) and d.attempt_count = v.attempt - 1
       returning d.id
     ), outcome as (
       select v.subscription_id, bool_or(v.ok) as any_ok, count(*) filter (where not v.ok) as failures, bool_or(v.gone) as gone,
