@@ -15,6 +15,7 @@ import * as m0012 from './migrations/0012_recoveries';
 import * as m0013 from './migrations/0013_stop_picked_up_at';
 import * as m0014 from './migrations/0014_tenant_quotas';
 import * as m0015 from './migrations/0015_subscription_retry_timers';
+import * as m0016 from './migrations/0016_delivery_claim_indexes';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0013_stop_picked_up_at': m0013,
   '0014_tenant_quotas': m0014,
   '0015_subscription_retry_timers': m0015,
+  '0016_delivery_claim_indexes': m0016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

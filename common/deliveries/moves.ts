@@ -119,17 +119,26 @@ const SUBSCRIPTIONS_PER_CLAIM = 500;
  */
 export async function claimDue(db: Db, limit: number, perSubscription: number): Promise<ClaimedDelivery[]> {
   const { rows } = await sql<ClaimedDelivery>`
-    with due as (
-      select subscription_id, min(next_retry_at) as oldest,
-        row_number() over (partition by coalesce(tenant_id, partner_id::text) order by min(next_retry_at)) as turn
-      from webhook_deliveries
-      where status = 'pending' and next_retry_at <= now() and (lease_until is null or lease_until < now())
-      group by subscription_id, coalesce(tenant_id, partner_id::text)
+    -- Every subscription with deliveries waiting, one index probe each (a skip scan of the due index).
+    with recursive queued(subscription_id) as (
+      (select subscription_id from webhook_deliveries where status = 'pending' order by subscription_id limit 1)
+      union all
+      select (select w.subscription_id from webhook_deliveries w where w.status = 'pending' and w.subscription_id > q.subscription_id order by w.subscription_id limit 1)
+      from queued q where q.subscription_id is not null
+    ), due as (
+      select q.subscription_id, h.oldest, row_number() over (partition by h.owner order by h.oldest) as turn
+      from queued q cross join lateral (
+        -- Its longest-waiting delivery not in flight: past the few leased ones at the head.
+        select w.next_retry_at as oldest, coalesce(w.tenant_id, w.partner_id::text) as owner from webhook_deliveries w
+        where w.subscription_id = q.subscription_id and w.status = 'pending' and w.next_retry_at <= now() and (w.lease_until is null or w.lease_until < now())
+        order by w.next_retry_at limit 1
+      ) h
+      where q.subscription_id is not null
       order by turn, oldest
       limit ${SUBSCRIPTIONS_PER_CLAIM}
     ), busy as (
       select subscription_id, count(*)::int as n from webhook_deliveries
-      where status = 'pending' and lease_until >= now() and subscription_id in (select subscription_id from due)
+      where status = 'pending' and lease_until is not null and lease_until >= now() and subscription_id in (select subscription_id from due)
       group by subscription_id
     ), picked as (
       select p.id from due
