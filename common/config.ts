@@ -16,6 +16,8 @@ export interface QueueLimits {
   batch: number;
   /** Polling beside the NOTIFY wake-ups (expired leases, lost notifications). */
   pollMs: number;
+  /** The delivery thread's nice value (worker/delivery/thread.ts). */
+  nice: number;
 }
 
 /**
@@ -94,6 +96,11 @@ const envSchema = z.object({
   HUB_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(512),
   /** Webhook tries in flight per subscription, across all workers. */
   HUB_SUBSCRIPTION_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(16),
+  /**
+   * The OS priority (nice, 0–19) of the worker's delivery thread: above 0, stop and route moves
+   * go first when the machine is short of CPU, and webhooks use what is left.
+   */
+  HUB_DELIVERY_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** A Nominatim-compatible search URL; unset = the offline gazetteer. */
   HUB_GEOCODER_URL: z.string().url().optional(),
   /** The worker's metrics, liveness and readiness port (0: none); the SDK's own metrics bind one above it, on loopback. */
@@ -183,7 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     maxSubscriptionsPerTenant: e.HUB_MAX_SUBSCRIPTIONS,
     quotaDefaults: { stops_per_day: e.HUB_QUOTA_STOPS_PER_DAY, imports_in_flight: e.HUB_QUOTA_IMPORTS_IN_FLIGHT, recoveries_in_flight: e.HUB_RECOVERIES_PER_TENANT },
     lifecycleStarts: { perSecond: e.HUB_LIFECYCLE_STARTS_PER_SECOND, minAgeMs: e.HUB_LIFECYCLE_START_DELAY_MS },
-    deliveryQueue: { maxInFlight: e.HUB_DELIVERY_CONCURRENCY, perSubscription: e.HUB_SUBSCRIPTION_CONCURRENCY, batch: 200, pollMs: 1_000 },
+    deliveryQueue: { maxInFlight: e.HUB_DELIVERY_CONCURRENCY, perSubscription: e.HUB_SUBSCRIPTION_CONCURRENCY, batch: 200, pollMs: 1_000, nice: e.HUB_DELIVERY_NICE },
     metrics: { port: e.HUB_METRICS_PORT, token: e.HUB_METRICS_TOKEN },
     logLevel: e.LOG_LEVEL,
   };

@@ -39,7 +39,14 @@ async function main(): Promise<void> {
   });
   await ensureSchedules(services.temporal, config.taskQueues);
   const workerRun = worker.run();
-  const queue = startQueueWork({ connection, db: services.database.db, config, databaseUrl: stack.endpoints.databaseUrl, logger });
+  const queue = startQueueWork({
+    connection,
+    db: services.database.db,
+    config,
+    databaseUrl: stack.endpoints.databaseUrl,
+    logger,
+    deliveryThread: { temporalAddress: stack.endpoints.temporalAddress, onFailure: () => process.exit(1) },
+  });
   const api = await startApi(apiContextOf(services, config, logger), config.port, config.host);
 
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

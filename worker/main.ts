@@ -25,7 +25,14 @@ async function main(): Promise<void> {
     workflowBundlePath: prebuiltBundle(process.env.HUB_WORKFLOW_BUNDLE || undefined),
   });
   await ensureSchedules(services.temporal, config.taskQueues);
-  const queue = startQueueWork({ connection, db: services.database.db, config, databaseUrl: endpoints.databaseUrl, logger });
+  const queue = startQueueWork({
+    connection,
+    db: services.database.db,
+    config,
+    databaseUrl: endpoints.databaseUrl,
+    logger,
+    deliveryThread: { temporalAddress: endpoints.temporalAddress, onFailure: () => process.exit(1) },
+  });
   // On SIGINT/SIGTERM the queue stops claiming at once and finishes the tries in flight, while
   // the SDK (which installs its own handlers) drains the Temporal worker; Worker.run resolves then.
   let draining: Promise<void> | undefined;

@@ -1,8 +1,8 @@
 /**
  * Builds the hub's worker process: one Temporal worker per lane it serves (lifecycle, timers,
  * background: each its own task queue and slots, see common/config.ts LANES) and, beside them,
- * the delivery queue consumer and the lifecycle starter, which work from Postgres outside any
- * workflow task.
+ * the delivery sender (on its own thread) and the lifecycle starter, which work from Postgres
+ * outside any workflow task.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -14,10 +14,8 @@ import { preloadGeocoder } from '../common/geocoding/at-write';
 import type { Db } from '../common/db/connect';
 import type { Logger } from '../common/logger';
 import { type TemporalTarget, tlsOf } from '../common/temporal/connection';
-import { SecretBox } from '../common/webhooks/secrets';
-import { DeliveryQueueConsumer } from './delivery/queue-consumer';
-import { createSender } from './delivery/send-try';
-import { TryRecorder } from './delivery/try-recorder';
+import { type DeliveryWork, startDeliveries } from './delivery/deliveries';
+import { startDeliveryThread } from './delivery/thread-host';
 import { LaneBacklogs, LifecycleStarter } from './lifecycle-starter';
 
 export interface HubWorkerOptions {
@@ -100,23 +98,37 @@ export interface QueueWork {
   stop(): Promise<void>;
 }
 
+export interface QueueWorkOptions {
+  connection: NativeConnection;
+  db: Db;
+  config: HubConfig;
+  databaseUrl: string;
+  logger: Logger;
+  temporal?: Client;
+  /**
+   * Send webhooks from the worker's own delivery thread (worker/delivery/thread-host.ts), as the
+   * worker and `npm run dev` do; without it, on this thread (tests). `onFailure`: the thread died.
+   */
+  deliveryThread?: { temporalAddress: string; onFailure: (err: Error) => void };
+}
+
 /**
  * The work this worker takes from Postgres: first tries and requeued retries of deliveries, and
- * lifecycle starts of new stops. Uses the worker's own Temporal connection.
+ * lifecycle starts of new stops. The starter uses the worker's own Temporal connection.
  */
-export function startQueueWork(opts: { connection: NativeConnection; db: Db; config: HubConfig; databaseUrl: string; logger: Logger; temporal?: Client }): QueueWork {
+export function startQueueWork(opts: QueueWorkOptions): QueueWork {
   const { db, config, logger } = opts;
   const temporal = opts.temporal ?? new Client({ connection: opts.connection, namespace: config.temporal.namespace });
-  const recorder = new TryRecorder({ db, temporal, timerQueue: config.taskQueues.timers, logger });
-  const consumer = new DeliveryQueueConsumer({ db, send: createSender(config, new SecretBox(config.secretKey)), recorder, logger, limits: config.deliveryQueue });
+  const deliveries: DeliveryWork = opts.deliveryThread
+    ? startDeliveryThread({ databaseUrl: opts.databaseUrl, temporalAddress: opts.deliveryThread.temporalAddress }, logger, opts.deliveryThread.onFailure)
+    : startDeliveries({ db, temporal, config, databaseUrl: opts.databaseUrl, logger });
   const backlogs = new LaneBacklogs(temporal, Object.values(config.taskQueues));
-  const starter = new LifecycleStarter({ db, temporal, taskQueue: config.taskQueues.lifecycle }, config.lifecycleStarts, logger, () => consumer.busy, backlogs);
-  consumer.start(opts.databaseUrl);
+  const starter = new LifecycleStarter({ db, temporal, taskQueue: config.taskQueues.lifecycle }, config.lifecycleStarts, logger, () => deliveries.behind, backlogs);
   starter.start();
   return {
     stop: async () => {
       await starter.stop();
-      await consumer.stop();
+      await deliveries.stop();
     },
   };
 }

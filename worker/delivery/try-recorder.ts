@@ -50,12 +50,17 @@ const toRecord = (t: Judged): TryRecord => ({
   gone: t.judgement.gone,
 });
 
-/** The try in the metrics: its outcome and time, and the delivery's end when it ended. */
-function countTry(t: Judged): void {
-  const provider = t.delivery.provider;
-  const outcome = t.judgement.status;
+/** What the metrics keep of one try; plain data, so a delivery thread can pass it to its process's registry. */
+export interface TryCount {
+  provider: string;
+  outcome: Judgement['status'];
+  seconds: number;
+}
+
+/** The try in this process's metrics: its outcome and time, and the delivery's end when it ended. */
+export function countTry({ provider, outcome, seconds }: TryCount): void {
   METRICS.tries.inc({ provider, outcome });
-  METRICS.tryDuration.observe({ provider }, t.outcome.durationMs / 1000);
+  METRICS.tryDuration.observe({ provider }, seconds);
   if (outcome !== 'retrying') METRICS.deliveries.inc({ provider, outcome });
 }
 
@@ -65,6 +70,8 @@ export interface RecorderDeps {
   /** The delivery-timer task queue, where subscriptions' retry timers run. */
   timerQueue: string;
   logger: Logger;
+  /** Where each try is counted (default: this thread's metrics). */
+  count?: (t: TryCount) => void;
 }
 
 export class TryRecorder {
@@ -77,7 +84,7 @@ export class TryRecorder {
   /** Resolves once the try is recorded (or given up on: its lease then runs out and it is sent again). */
   record(t: SentTry): Promise<void> {
     const j = judged(t);
-    countTry(j);
+    (this.deps.count ?? countTry)({ provider: j.delivery.provider, outcome: j.judgement.status, seconds: j.outcome.durationMs / 1000 });
     return new Promise((resolve) => {
       this.queue.push({ t: j, done: resolve });
       this.flushing ??= this.flushAll();
