@@ -25,6 +25,8 @@ import { Agent, request } from 'undici';
 import { TEMPORAL_SERVER_VERSION } from '../dev/temporal-cluster';
 import { loadConfig } from '../common/config';
 import { workflowTaskBacklog } from '../common/temporal/task-queue-backlog';
+import { stopWorkflowId } from '../common/temporal/stop-lifecycle';
+import { temporal } from '@temporalio/proto';
 import { call, type Harness, startClusterHarness, startHarness } from './lib/harness';
 import { cpuMeter, percentile } from './lib/process-stats';
 import { CountingReceiver } from './lib/receiver';
@@ -261,8 +263,9 @@ async function lifecyclePhase(h: Harness, receiver: CountingReceiver, driverId: 
 }
 
 /** Tenant B's moves (paced, 10 a second: each a create, then its assign) for `seconds`. */
-async function tenantTraffic(h: Harness, key: string, driverId: string, seconds: number): Promise<{ moves: number[]; errors: number }> {
+async function tenantTraffic(h: Harness, key: string, driverId: string, seconds: number): Promise<{ moves: number[]; errors: number; stopIds: string[] }> {
   const moves: number[] = [];
+  const stopIds: string[] = [];
   let errors = 0;
   const inflight: Promise<void>[] = [];
   const end = Date.now() + seconds * 1000;
@@ -275,6 +278,7 @@ async function tenantTraffic(h: Harness, key: string, driverId: string, seconds:
           errors++;
           return;
         }
+        stopIds.push(created.body.id);
         const t0 = Date.now();
         const moved = await call(h, 'POST', `/v1/stops/${created.body.id}/assign`, { driver_id: driverId }, { authorization: `Bearer ${key}` });
         moves.push(Date.now() - t0);
@@ -283,7 +287,31 @@ async function tenantTraffic(h: Harness, key: string, driverId: string, seconds:
     );
   }
   await Promise.all(inflight);
-  return { moves, errors };
+  return { moves, errors, stopIds };
+}
+
+/**
+ * Where a first move's time went, from each stop workflow's own history: the first workflow
+ * task's wait in the task queue (scheduled → started: backlog, or no poller free) and its run on
+ * the worker (started → completed, with the move's local activity); the rest of the answer is the
+ * API, the Update's round trips and the wait for the Update's outcome.
+ */
+async function moveBreakdown(h: Harness, stopIds: readonly string[]): Promise<string> {
+  const queued: number[] = [];
+  const ran: number[] = [];
+  for (const id of stopIds.filter((_, i) => i % 4 === 0)) {
+    const history = await h.services.temporal.workflow.getHandle(stopWorkflowId(id)).fetchHistory().catch(() => undefined);
+    const at = (type: string) => {
+      const e = history?.events?.find((x) => x.eventType === temporal.api.enums.v1.EventType[type as keyof typeof temporal.api.enums.v1.EventType]);
+      return e?.eventTime ? Number(e.eventTime.seconds) * 1000 + Math.round((e.eventTime.nanos ?? 0) / 1e6) : undefined;
+    };
+    const [scheduled, started, completed] = ['EVENT_TYPE_WORKFLOW_TASK_SCHEDULED', 'EVENT_TYPE_WORKFLOW_TASK_STARTED', 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED'].map(at);
+    if (scheduled === undefined || started === undefined || completed === undefined) continue;
+    queued.push(started - scheduled);
+    ran.push(completed - started);
+  }
+  const show = (l: number[]) => `p50 ${percentile(l, 50)} / p99 ${percentile(l, 99)}`;
+  return `queued ${show(queued)} ms; on the worker ${show(ran)} ms (${queued.length} stops)`;
 }
 
 /** Tenant A's 25 receivers, as issue #22 found them: 10 never answer, 6 drip, 9 fail at once. */
@@ -373,6 +401,7 @@ async function isolationPhase(h: Harness, receiver: CountingReceiver): Promise<v
     tenantTraffic(h, b.key, driver.id, seconds),
   ]);
   const cpuBeside = cpu();
+  const phaseEnd = Date.now();
   await sleep(1_000);
   const besideDelivery = receiver.latenciesOf(bPath);
   const failedAnswers = receiver.failedAnswers;
@@ -380,9 +409,16 @@ async function isolationPhase(h: Harness, receiver: CountingReceiver): Promise<v
 
   // What A's outage cost Temporal: every workflow of A's that is not a stop or its import.
   const made = new Map<string, number>();
+  let outageEvents = 0;
   for await (const w of h.services.temporal.workflow.list({ query: `TenantId = '${a.tenantId}' AND WorkflowType != 'stopLifecycleWorkflow' AND WorkflowType != 'bulkImportWorkflow'` })) {
     made.set(w.workflowId, (made.get(w.workflowId) ?? 0) + 1);
+    outageEvents += w.historyLength;
   }
+  // When A's imported stops got their workflows (the lifecycle starter's pace beside B).
+  const aStarts: number[] = [];
+  for await (const w of h.services.temporal.workflow.list({ query: `TenantId = '${a.tenantId}' AND WorkflowType = 'stopLifecycleWorkflow'` })) aStarts.push(w.startTime.getTime());
+  const perSecond = new Map<number, number>();
+  for (const t of aStarts) perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + 1);
   const show = (l: number[]) => `p50 ${percentile(l, 50)} / p99 ${percentile(l, 99)} ms`;
   const ratio = (x: number[], y: number[], p: number) => (percentile(x, p) / Math.max(1, percentile(y, p))).toFixed(2);
   record('isolation: A import of 500 stops to 25 failing receivers', imported.status === 201 ? '201' : `${imported.status}`);
@@ -392,9 +428,13 @@ async function isolationPhase(h: Harness, receiver: CountingReceiver): Promise<v
   record('isolation: B delivery latency, alone', show(aloneDelivery));
   record('isolation: B delivery latency, beside A', show(besideDelivery));
   record('isolation: B beside A ÷ alone, p50 / p99 (moves; deliveries)', `${ratio(beside.moves, alone.moves, 50)} / ${ratio(beside.moves, alone.moves, 99)}; ${ratio(besideDelivery, aloneDelivery, 50)} / ${ratio(besideDelivery, aloneDelivery, 99)}`);
+  record("isolation: B's first workflow task, alone", await moveBreakdown(h, alone.stopIds));
+  record("isolation: B's first workflow task, beside A", await moveBreakdown(h, beside.stopIds));
   record('isolation: B errors (non-2xx), alone / beside A', `${alone.errors} / ${beside.errors}`);
   record("isolation: Temporal workflows A's outage made (ids / runs; A has 25 failing subscriptions)", `${made.size} / ${[...made.values()].reduce((x, y) => x + y, 0)}`);
   const cores = (used: Record<string, number>) => ['api', 'worker', 'temporal', 'postgres'].map((k) => (used[k]! / seconds).toFixed(2)).join(' / ');
+  record("isolation: history events of A's retry timers during the phase", outageEvents);
+  record("isolation: A's stops given a workflow during the phase (most in one second)", `${aStarts.filter((t) => t <= phaseEnd).length} of 500 (${Math.max(0, ...perSecond.values())})`);
   record('isolation: cores used api / worker / temporal / postgres, alone; beside A', `${cores(cpuAlone)}; ${cores(cpuBeside)}`);
   record('isolation: peak workflow-task backlog per task queue', queues.map((q) => `${q} ${peaks[q]}`).join(', '));
   await clearSubscriptions(h, aSubs, a.key);
