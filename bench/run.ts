@@ -31,6 +31,7 @@ import { call, type Harness, startClusterHarness, startHarness } from './lib/har
 import { cpuMeter, percentile } from './lib/process-stats';
 import { CountingReceiver } from './lib/receiver';
 import { trivialWorkflow } from './lib/trivial-workflow';
+import { setWorkflowStackTraces } from '../worker/stack-traces';
 
 const CREATES = Number(process.env.BENCH_CREATES ?? 2000);
 const STOPS = Number(process.env.BENCH_STOPS ?? 400);
@@ -140,6 +141,8 @@ async function temporalPhase(h: Harness): Promise<void> {
   say('Temporal server: trivial workflows for 5 s ...');
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./lib/trivial-workflow'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
   const connection = await NativeConnection.connect({ address: h.stack.endpoints.temporalAddress });
+  // Like the hub's own workers (HUB_WORKFLOW_STACK_TRACES unset): the rate compared against is the SDK's at its lightest.
+  setWorkflowStackTraces(false);
   const worker = await Worker.create({ connection, taskQueue: 'bench-trivial', workflowBundle: { code } });
   const client = h.services.temporal;
   const rate = await worker.runUntil(async () => {

@@ -101,6 +101,12 @@ const envSchema = z.object({
    * go first when the machine is short of CPU, and webhooks use what is left.
    */
   HUB_DELIVERY_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  /**
+   * Keep a stack for every promise a workflow makes, so the Temporal UI's Stack Trace tab can show
+   * where a workflow waits. Off by default: it was about a fifth of the worker's CPU per move
+   * (worker/stack-traces.ts).
+   */
+  HUB_WORKFLOW_STACK_TRACES: flag,
   /** A Nominatim-compatible search URL; unset = the offline gazetteer. */
   HUB_GEOCODER_URL: z.string().url().optional(),
   /** The worker's metrics, liveness and readiness port (0: none); the SDK's own metrics bind one above it, on loopback. */
@@ -149,6 +155,8 @@ export interface HubConfig {
   /** The quotas of a tenant that has none of its own (common/quotas.ts). */
   quotaDefaults: QuotaLimits;
   deliveryQueue: QueueLimits;
+  /** Whether workflows answer the stack-trace queries (HUB_WORKFLOW_STACK_TRACES). */
+  workflowStackTraces: boolean;
   lifecycleStarts: { perSecond: number; minAgeMs: number };
   metrics: { port: number; token?: string };
   logLevel: Env['LOG_LEVEL'];
@@ -189,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     geocoderUrl: e.HUB_GEOCODER_URL,
     maxSubscriptionsPerTenant: e.HUB_MAX_SUBSCRIPTIONS,
     quotaDefaults: { stops_per_day: e.HUB_QUOTA_STOPS_PER_DAY, imports_in_flight: e.HUB_QUOTA_IMPORTS_IN_FLIGHT, recoveries_in_flight: e.HUB_RECOVERIES_PER_TENANT },
+    workflowStackTraces: e.HUB_WORKFLOW_STACK_TRACES,
     lifecycleStarts: { perSecond: e.HUB_LIFECYCLE_STARTS_PER_SECOND, minAgeMs: e.HUB_LIFECYCLE_START_DELAY_MS },
     deliveryQueue: { maxInFlight: e.HUB_DELIVERY_CONCURRENCY, perSubscription: e.HUB_SUBSCRIPTION_CONCURRENCY, batch: 200, pollMs: 1_000, nice: e.HUB_DELIVERY_NICE },
     metrics: { port: e.HUB_METRICS_PORT, token: e.HUB_METRICS_TOKEN },

@@ -17,6 +17,7 @@ import { type TemporalTarget, tlsOf } from '../common/temporal/connection';
 import { type DeliveryWork, startDeliveries } from './delivery/deliveries';
 import { startDeliveryThread } from './delivery/thread-host';
 import { LaneBacklogs, LifecycleStarter } from './lifecycle-starter';
+import { setWorkflowStackTraces } from './stack-traces';
 
 export interface HubWorkerOptions {
   deps: ActivityDeps;
@@ -73,6 +74,7 @@ export async function createHubWorkers(opts: HubWorkerOptions): Promise<HubWorke
   const { deps } = opts;
   const { config } = deps;
   preloadGeocoder(config.geocoderUrl);
+  setWorkflowStackTraces(config.workflowStackTraces);
   // Every lane knows every activity: a workflow's activities run on its own lane's queue.
   const activities = createActivities(deps);
   const workflows = opts.workflowBundlePath ? { workflowBundle: { codePath: opts.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH };
