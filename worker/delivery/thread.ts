@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     logger.warn({ err: (err as Error).message }, 'delivery thread priority not lowered');
   }
   const database = connectDatabase(databaseUrl, { poolSize: POOL_SIZE, logger });
-  const temporal = await connectClient({ ...config.temporal, address: temporalAddress });
+  const temporal = await connectClient({ ...config.temporal, address: temporalAddress }, { native: false });
   const counted: TryCount[] = [];
   const work = startDeliveries({ db: database.db, temporal, config, databaseUrl, logger, count: (t) => counted.push(t) });
   let behind = false;
