@@ -9,7 +9,7 @@ import { startApi } from '../api/server';
 import { freePortPair } from '../dev/processes';
 import { startMetricsServer } from '../worker/metrics-server';
 import { deleteSchedules } from '../worker/schedules';
-import { createStop, eventually, stopBody } from './support/fixtures';
+import { createDriver, createStop, eventually, stopBody } from './support/fixtures';
 import { startTestHub, type TestHub, type TestTenant } from './support/hub';
 import { Receiver } from './support/receiver';
 import { spawnWorker, type WorkerProcess } from './support/worker-process';
@@ -96,7 +96,10 @@ test('the worker\'s metrics port: tries and deliveries by provider and outcome, 
   receiver.on('/obs-fail', (_r, _n, res) => res.writeHead(503).end());
   await hub.call('POST', '/v1/webhooks/subscriptions', { key: tenant.key, body: { url: `${receiver.url}/obs-ok`, provider: 'zippex', events: ['delivery.created'] } });
   await hub.call('POST', '/v1/webhooks/subscriptions', { key: tenant.key, body: { url: `${receiver.url}/obs-fail`, provider: 'naveera', events: ['trip.created'], retry_schedule: [3600] } });
-  await createStop(hub, tenant.key);
+  const stop = await createStop(hub, tenant.key);
+  // Two moves: the second finds the stop's workflow in the worker's cache (a sticky cache hit).
+  expect((await hub.call('POST', `/v1/stops/${stop.id}/assign`, { key: tenant.key, body: { driver_id: (await createDriver(hub, tenant.key)).id } })).status).toBe(200);
+  expect((await hub.call('POST', `/v1/stops/${stop.id}/cancel`, { key: tenant.key, body: { reason: 'metrics' } })).status).toBe(200);
   await receiver.waitFor('/obs-ok', 1);
   await receiver.waitFor('/obs-fail', 1);
 
@@ -110,6 +113,9 @@ test('the worker\'s metrics port: tries and deliveries by provider and outcome, 
   expect(text).toContain('dispatch_hub_outbox_lag_seconds');
   // The SDK's own metrics, appended from its exporter on loopback.
   expect(text).toMatch(/^temporal_\w+/m);
+  // The workflow cache, sized per lane (worker/worker.ts): its size, and its hits and misses.
+  expect(value(text, `temporal_sticky_cache_size{namespace="default",service_name="temporal-core-sdk",task_queue="${hub.config.taskQueues.lifecycle}"}`)).toBeGreaterThanOrEqual(0);
+  expect(text).toMatch(/^temporal_sticky_cache_hit_total\{[^}]*\} [1-9]/m);
   expect(text).toContain('dispatch_hub_process_resident_memory_bytes');
 
   expect(await (await workerGet('/livez')).json()).toEqual({ status: 'ok' });
