@@ -1,5 +1,6 @@
 /** How deliveries behave: retries, Retry-After, 410, redirects, manual retry, disable, delete, rotation. */
 import { sql } from 'kysely';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { retryDueSignal, subscriptionRetriesStateQuery, subscriptionRetriesWorkflowId } from '../common/temporal/subscription-retries';
 import { subscriptionWatchWorkflowId } from '../common/temporal/subscription-watch';
 import { PROFILES, PROVIDERS } from '../common/webhooks/profiles';
@@ -168,7 +169,7 @@ test('a wait no timer heard of (the worker could not reach Temporal after record
     await blind.stop();
     await hub.startWorker();
   }
-  await expect(hub.temporal.workflow.getHandle(subscriptionRetriesWorkflowId(sub.id)).describe()).rejects.toThrow(/not found/i);
+  await expect(hub.temporal.workflow.getHandle(subscriptionRetriesWorkflowId(sub.id)).describe()).rejects.toThrow(WorkflowNotFoundError);
   const swept = await hub.temporal.workflow.execute(outboxSweepWorkflow, { taskQueue: hub.config.taskQueues.background, workflowId: `sweep-wake-${stop.id}` });
   expect(swept).toBeGreaterThanOrEqual(1);
   const done = await deliveryOnce(t, sub.id, (x) => x.status === 'succeeded');
@@ -345,7 +346,7 @@ test('a subscription with waiting deliveries is one workflow operators can find,
   const fine = await subscribed();
   await createStop(hub, fine.t.key);
   await deliveryOnce(fine.t, fine.sub.id, (x) => x.status === 'succeeded');
-  await expect(hub.temporal.workflow.getHandle(subscriptionRetriesWorkflowId(fine.sub.id)).describe()).rejects.toThrow(/not found/i);
+  await expect(hub.temporal.workflow.getHandle(subscriptionRetriesWorkflowId(fine.sub.id)).describe()).rejects.toThrow(WorkflowNotFoundError);
 });
 
 test('one failing subscription with 200 deliveries waiting at different steps of its schedule: every wait is its delay from the end of its own try, within a second', async () => {
@@ -442,7 +443,7 @@ describe('housekeeping', () => {
     expect(s).toMatchObject({ is_active: false, disabled_reason: expect.stringMatching(/5 days/) });
     const watch = await hub.temporal.workflow.getHandle(subscriptionWatchWorkflowId(zippex.sub.id)).describe();
     expect(watch.status.name).toBe('RUNNING');
-    await expect(hub.temporal.workflow.getHandle(subscriptionWatchWorkflowId(healthy.sub.id)).describe()).rejects.toThrow(/not found/i);
+    await expect(hub.temporal.workflow.getHandle(subscriptionWatchWorkflowId(healthy.sub.id)).describe()).rejects.toThrow(WorkflowNotFoundError);
     await hub.temporal.workflow.getHandle(subscriptionWatchWorkflowId(zippex.sub.id)).terminate('test over');
   });
 

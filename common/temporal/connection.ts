@@ -62,7 +62,9 @@ export async function checkServerVersion(client: Client): Promise<string> {
   return version;
 }
 
+/** gRPC status codes (the native connection reports these with possibly empty messages). */
 const NOT_FOUND = 5;
+const ALREADY_EXISTS = 6;
 
 /**
  * Waits (bounded) for the namespace to exist: a cluster that is still being set up answers
@@ -104,8 +106,10 @@ export async function registerSearchAttributes(client: Client): Promise<string[]
   try {
     await operatorService.addSearchAttributes({ namespace: client.options.namespace, searchAttributes });
   } catch (err) {
-    // Another process may have registered them between the list and the add.
-    if (!/already exists/i.test(String((err as Error).message))) throw err;
+    // Another process may have registered them between the list and the add. The native
+    // connection's errors carry the gRPC code and may have an empty message.
+    const alreadyExists = (err as { code?: number }).code === ALREADY_EXISTS || /already exists/i.test(String((err as Error).message));
+    if (!alreadyExists) throw err;
   }
   return missing.map((k) => k.name);
 }
