@@ -16,21 +16,24 @@
  */
 import { runMain } from '../common/entry-point';
 import { createHmac } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { TEMPORAL_SERVER_VERSION } from '../dev/temporal-cluster';
 import { loadConfig } from '../common/config';
-import { workflowTaskBacklog } from '../common/temporal/task-queue-backlog';
 import { stopWorkflowId } from '../common/temporal/stop-lifecycle';
 import { temporal } from '@temporalio/proto';
 import { call, type Harness, startClusterHarness, startHarness } from './lib/harness';
-import { cpuMeter, percentile } from './lib/process-stats';
+import { percentile } from './lib/process-stats';
+import { lifecycleBacklog, PHASE_DEADLINE_MS, quiesce, sampleBacklogs, settle } from './lib/hub-state';
+import { record, results, rows, say, sleep } from './lib/report';
+import { recordCpu, type StackCpu, stackCpu } from './lib/stack-cpu';
+import { clearSubscriptions, subscribe } from './lib/subscriptions';
 import { CountingReceiver } from './lib/receiver';
 import { trivialWorkflow } from './lib/trivial-workflow';
+import { sustainedPhase } from './phases/sustained';
 import { setWorkflowStackTraces } from '../worker/stack-traces';
 
 const CREATES = Number(process.env.BENCH_CREATES ?? 2000);
@@ -39,89 +42,6 @@ const FANOUT = Number(process.env.BENCH_FANOUT ?? 10);
 const CONCURRENCY = 20;
 const PHASES = process.env.BENCH_PHASES?.split(',');
 const wanted = (phase: string): boolean => !PHASES || PHASES.includes(phase);
-const PHASE_DEADLINE_MS = 100_000;
-const rows: { metric: string; value: string }[] = [];
-const results: Record<string, unknown> = { machine: { cpus: cpus().length, node: process.version }, started_at: new Date().toISOString() };
-const say = (s: string) => console.log(`[bench] ${new Date().toISOString().slice(11,19)} ${s}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const record = (metric: string, value: number | string, unit = '') => {
-  rows.push({ metric, value: `${typeof value === 'number' ? (Number.isInteger(value) ? value : value.toFixed(1)) : value}${unit ? ` ${unit}` : ''}` });
-  results[metric] = value;
-};
-
-/** Every postgres process of the embedded server (it forks one per connection). */
-function postgresPids(): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-/** CPU seconds per delivery of each process of the stack, over a phase. */
-function stackCpu(h: Harness): () => Record<string, number> {
-  const pg = postgresPids();
-  const meter = cpuMeter({
-    api: h.api.child.pid,
-    temporal: h.temporalPid(),
-    ...Object.fromEntries(h.workers().map((w, i) => [`worker${i}`, w.child.pid])),
-    ...Object.fromEntries(pg.map((pid) => [`pg${pid}`, pid])),
-  });
-  const sum = (used: Record<string, number>, prefix: string) => Object.entries(used).filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
-  return () => {
-    const used = meter();
-    return { api: used.api!, worker: sum(used, 'worker'), temporal: used.temporal!, postgres: sum(used, 'pg') };
-  };
-}
-
-function recordCpu(label: string, used: Record<string, number>, deliveries: number): void {
-  const per = (s: number) => `${((s / Math.max(1, deliveries)) * 1000).toFixed(2)} ms`;
-  record(`${label}: CPU per delivery api / worker / temporal / postgres`, `${per(used.api!)} / ${per(used.worker!)} / ${per(used.temporal!)} / ${per(used.postgres!)}`);
-}
-
-async function subscribe(h: Harness, receiver: CountingReceiver, count: number, key = h.key, tag = `${count}`): Promise<{ ids: string[]; paths: string[] }> {
-  const ids: string[] = [];
-  const paths: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const p = `/sub-${tag}-${i}`;
-    const res = await call(h, 'POST', '/v1/webhooks/subscriptions', { url: `${receiver.url}${p}`, provider: 'standard', events: [] }, { authorization: `Bearer ${key}` });
-    receiver.setSecret(p, res.body.secret);
-    ids.push(res.body.id);
-    paths.push(p);
-  }
-  return { ids, paths };
-}
-
-async function clearSubscriptions(h: Harness, ids: string[], key = h.key): Promise<void> {
-  for (const id of ids) await call(h, 'DELETE', `/v1/webhooks/subscriptions/${id}`, undefined, { authorization: `Bearer ${key}` });
-}
-
-/**
- * Waits until no delivery is waiting for its first try, so each phase measures itself, not the
- * one before. Lifecycle starts of stops no move reached are paced background work
- * (HUB_LIFECYCLE_STARTS_PER_SECOND): the backlog they leave is counted, not waited for.
- */
-async function settle(h: Harness): Promise<number> {
-  const started = Date.now();
-  const db = h.services.database.db;
-  while (Date.now() - started < PHASE_DEADLINE_MS) {
-    const deliveries = await db.selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow();
-    if (Number(deliveries.n) === 0) break;
-    await sleep(200);
-  }
-  return Date.now() - started;
-}
-
-/** Stops whose lifecycle workflow is still to be started by the paced starter. */
-async function lifecycleBacklog(h: Harness): Promise<number> {
-  const row = await h.services.database.db.selectFrom('stops').select((eb) => eb.fn.countAll<string>().as('n')).where('lifecycle_started_at', 'is', null).executeTakeFirstOrThrow();
-  return Number(row.n);
-}
 
 async function waitForDeliveries(receiver: CountingReceiver, expected: number): Promise<void> {
   const started = Date.now();
@@ -137,7 +57,7 @@ function recordDeliveries(label: string, receiver: CountingReceiver, expected: n
 }
 
 /** The Temporal server alone: trivial workflows (one task, no activity) for 5 s, 20 at a time. */
-async function temporalPhase(h: Harness): Promise<void> {
+async function temporalPhase(h: Harness): Promise<number> {
   say('Temporal server: trivial workflows for 5 s ...');
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./lib/trivial-workflow'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
   const connection = await NativeConnection.connect({ address: h.stack.endpoints.temporalAddress });
@@ -145,11 +65,14 @@ async function temporalPhase(h: Harness): Promise<void> {
   setWorkflowStackTraces(false);
   const worker = await Worker.create({ connection, taskQueue: 'bench-trivial', workflowBundle: { code } });
   const client = h.services.temporal;
+  let cpu = stackCpu(h);
+  let runs = 0;
   const rate = await worker.runUntil(async () => {
     let n = 0;
     const warm = Date.now() + 1_000;
     while (Date.now() < warm) await client.workflow.execute(trivialWorkflow, { taskQueue: 'bench-trivial', workflowId: `warm-${n++}` });
     n = 0;
+    cpu = stackCpu(h);
     const started = Date.now();
     const end = started + 5_000;
     await Promise.all(
@@ -157,10 +80,14 @@ async function temporalPhase(h: Harness): Promise<void> {
         while (Date.now() < end) await client.workflow.execute(trivialWorkflow, { taskQueue: 'bench-trivial', workflowId: `trivial-${n++}` });
       }),
     );
+    runs = n;
     return (n / (Date.now() - started)) * 1000;
   });
+  const temporalCpu = cpu().temporal;
   await connection.close();
   record('Temporal server: trivial workflows/s (20 at a time)', rate);
+  record('Temporal server: CPU per trivial workflow', ((temporalCpu / Math.max(1, runs)) * 1000).toFixed(2), 'ms');
+  return rate;
 }
 
 const MOVES = [['assign', true], ['pick-up', false], ['depart', false], ['complete', false]] as const;
@@ -327,37 +254,7 @@ const HOSTILE: { path: string; failure?: { status: number; afterMs?: number; hea
   })),
 ];
 
-/** Samples each task queue's workflow-task backlog until stopped; keeps the peak. */
-function sampleBacklogs(h: Harness, queues: readonly string[]): { stop(): Promise<Record<string, number>> } {
-  const peak: Record<string, number> = Object.fromEntries(queues.map((q) => [q, 0]));
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      await Promise.all(
-        queues.map(async (q) => {
-          const tasks = await workflowTaskBacklog(h.services.temporal, q).catch(() => 0);
-          peak[q] = Math.max(peak[q]!, tasks);
-        }),
-      );
-      await sleep(500);
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return peak;
-    },
-  };
-}
 
-/** Waits until nothing is left over from earlier phases: no delivery due, no stop without its workflow. */
-async function quiesce(h: Harness): Promise<number> {
-  await settle(h);
-  const started = Date.now();
-  while ((await lifecycleBacklog(h)) > 0 && Date.now() - started < PHASE_DEADLINE_MS * 3) await sleep(500);
-  return lifecycleBacklog(h);
-}
 
 /**
  * Issue #22's hostile tenant at CI scale. Tenant B's paced moves and deliveries are measured
@@ -435,7 +332,7 @@ async function isolationPhase(h: Harness, receiver: CountingReceiver): Promise<v
   record("isolation: B's first workflow task, beside A", await moveBreakdown(h, beside.stopIds));
   record('isolation: B errors (non-2xx), alone / beside A', `${alone.errors} / ${beside.errors}`);
   record("isolation: Temporal workflows A's outage made (ids / runs; A has 25 failing subscriptions)", `${made.size} / ${[...made.values()].reduce((x, y) => x + y, 0)}`);
-  const cores = (used: Record<string, number>) => ['api', 'worker', 'temporal', 'postgres'].map((k) => (used[k]! / seconds).toFixed(2)).join(' / ');
+  const cores = (used: StackCpu) => [used.api, used.worker, used.temporal, used.postgres].map((s) => (s / seconds).toFixed(2)).join(' / ');
   record("isolation: history events of A's retry timers during the phase", outageEvents);
   record("isolation: A's stops given a workflow during the phase (most in one second)", `${aStarts.filter((t) => t <= phaseEnd).length} of 500 (${Math.max(0, ...perSecond.values())})`);
   record('isolation: cores used api / worker / temporal / postgres, alone; beside A', `${cores(cpuAlone)}; ${cores(cpuBeside)}`);
@@ -542,7 +439,8 @@ async function main(): Promise<void> {
     say('warming up ...');
     await pacedPhase(h, receiver, driver.id, 5);
     rows.length = 0;
-    if (wanted('temporal')) await temporalPhase(h);
+    // The sustained phase's rates are fractions of this one, so it runs for it too.
+    const trivialRate = wanted('temporal') || wanted('sustained') ? await temporalPhase(h) : 0;
     if (wanted('paced')) await pacedPhase(h, receiver, driver.id);
     if (wanted('creations')) {
       await creationPhase(h, receiver, 1);
@@ -550,6 +448,10 @@ async function main(): Promise<void> {
     }
     if (wanted('mix')) await lifecyclePhase(h, receiver, driver.id);
     if (wanted('isolation')) await isolationPhase(h, receiver);
+    if (wanted('sustained')) {
+      await quiesce(h);
+      await sustainedPhase(h, receiver, { driverId: driver.id, queues: Object.values(loadConfig({ ...process.env, ...h.env }).taskQueues), trivialRate });
+    }
     record('stops still to be started by the paced lifecycle starter', await lifecycleBacklog(h));
     if (wanted('ceiling')) await ceilingPhase(receiver);
     if (wanted('api')) await apiPhase(h);
