@@ -2,6 +2,8 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The SDK patch (patches/) is applied by npm install's postinstall, so it must be there first.
+COPY patches ./patches
 # npm install, not npm ci: see .ci/run (this registry's lockfile omits other platforms' optional packages).
 RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./

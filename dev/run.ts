@@ -5,7 +5,7 @@
  */
 import { runMain, stopOnSignals } from '../common/entry-point';
 import { loadConfig } from '../common/config';
-import { installTemporalRuntime } from '../worker/runtime';
+import { installTemporalRuntime } from '../common/temporal/sdk-runtime';
 import { createLogger } from '../common/logger';
 import { openServices, stackFilePath, writeStackFile } from '../common/runtime';
 import { apiContextOf } from '../api/context';

@@ -27,7 +27,9 @@ test('a namespace that does not exist yet is waited for with a clear log line, t
     await expect(waitForNamespace(client, (m) => lines.push(m), { timeoutMs: 300, intervalMs: 100 })).rejects.toThrow(/namespace "not-created-yet" does not exist; create it/);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines[0]).toContain('temporal operator namespace create --namespace not-created-yet');
-    await expect(waitForNamespace(await connectClient({ address: address(), namespace: 'default' }), () => undefined)).resolves.toBeUndefined();
+    const known = await connectClient({ address: address(), namespace: 'default' });
+    await expect(waitForNamespace(known, () => undefined)).resolves.toBeUndefined();
+    await known.connection.close();
   } finally {
     await client.connection.close();
   }

@@ -18,7 +18,7 @@ import { RETRY_LOOKAHEAD_MS, subscriptionRetriesStateQuery, subscriptionRetriesW
 import { PROFILES, type ProviderName } from '../common/webhooks/profiles';
 import { SecretBox } from '../common/webhooks/secrets';
 import { ensureTools } from '../dev/tools';
-import { installTemporalRuntime } from '../worker/runtime';
+import { installTemporalRuntime } from '../common/temporal/sdk-runtime';
 import { createHubWorkers, type HubWorkers, type QueueWork, startQueueWork } from '../worker/worker';
 import { eventually } from './support/fixtures';
 import { failTimes, ok, Receiver } from './support/receiver';

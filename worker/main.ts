@@ -1,7 +1,7 @@
 /** Production entry point of the worker (`npm run start:worker`); scale it out by running more. */
 import { runMain } from '../common/entry-point';
 import { loadConfig } from '../common/config';
-import { installTemporalRuntime } from './runtime';
+import { installTemporalRuntime } from '../common/temporal/sdk-runtime';
 import { createLogger } from '../common/logger';
 import { openServices, resolveEndpoints } from '../common/runtime';
 import { sdkMetricsAddress, startMetricsServer } from './metrics-server';

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
-import { NativeConnection } from '@temporalio/worker';
+// The SDK's connection module, not its index (which loads the workflow bundler).
+import { NativeConnection } from '@temporalio/worker/lib/connection';
 import { temporal as proto } from '@temporalio/proto';
 import { SA } from './search-attributes';
 

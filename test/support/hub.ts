@@ -14,7 +14,7 @@ import { type HubConfig, loadConfig } from '../../common/config';
 import type { Db } from '../../common/db/connect';
 import { createLogger, type Logger } from '../../common/logger';
 import { openServices, type Services } from '../../common/runtime';
-import { installTemporalRuntime } from '../../worker/runtime';
+import { installTemporalRuntime } from '../../common/temporal/sdk-runtime';
 import { deleteSchedules, ensureSchedules } from '../../worker/schedules';
 import { connectWorker, createHubWorkers, type HubWorkers, startQueueWork } from '../../worker/worker';
 

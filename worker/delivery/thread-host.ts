@@ -8,7 +8,6 @@
  * what is left. The thread has its own Postgres pool and Temporal client; its try counts come
  * back to this process's metrics.
  */
-import { once } from 'node:events';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../common/logger';
@@ -46,14 +45,19 @@ export function startDeliveryThread(data: DeliveryThreadData, logger: Logger, on
     if (m.type === 'behind') behind = m.behind;
     else if (m.type === 'tries') m.tries.forEach(countTry);
     // Everything is sent and recorded; nothing the thread still holds open matters now.
-    else void thread.terminate();
+    else if (m.type === 'stopped') void thread.terminate();
   });
+  // 'exit' follows 'error' too: failures are reported once, from there, unless we asked it to stop.
+  let failure: Error | undefined;
   thread.on('error', (err) => {
-    logger.error({ err: err.message }, 'delivery thread failed');
-    onFailure(err);
+    failure = err;
+    logger.error({ err }, 'delivery thread failed');
   });
   thread.on('exit', (code) => {
-    if (!stopping) onFailure(new Error(`delivery thread exited (code ${code})`));
+    if (stopping) return;
+    const err = failure ?? new Error(`delivery thread exited (code ${code})`);
+    if (!failure) logger.error({ code }, 'delivery thread exited');
+    onFailure(err);
   });
   return {
     get behind() {
@@ -62,7 +66,8 @@ export function startDeliveryThread(data: DeliveryThreadData, logger: Logger, on
     stop: async () => {
       if (stopping) return;
       stopping = true;
-      const exited = once(thread, 'exit');
+      // Only 'exit': an 'error' while stopping is logged above and must not make stop() throw.
+      const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
       thread.postMessage({ type: 'stop' } satisfies ToDeliveryThread);
       await exited;
     },

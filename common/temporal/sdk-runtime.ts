@@ -1,6 +1,13 @@
-/** Routes the Temporal SDK's own log lines into the hub's JSON logger (and can export its metrics). Install once per process. */
-import { DefaultLogger, type LogLevel, Runtime } from '@temporalio/worker';
-import type { Logger } from '../common/logger';
+/**
+ * Routes the Temporal SDK's own log lines into the hub's JSON logger (and can export its metrics).
+ * Install once per process that opens a native connection (the API and the worker), before it;
+ * otherwise the SDK's default runtime logs plain text and takes over SIGINT, SIGTERM, SIGQUIT
+ * and SIGUSR2. Imported from the SDK's own modules, not its index: the index loads the workflow
+ * bundler (webpack), which the API never needs.
+ */
+import { DefaultLogger, type LogLevel } from '@temporalio/worker/lib/logger';
+import { Runtime } from '@temporalio/worker/lib/runtime';
+import type { Logger } from '../logger';
 
 let installed = false;
 
