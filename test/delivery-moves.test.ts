@@ -2,8 +2,9 @@
  * A delivery's statuses and moves (common/deliveries/moves.ts): the table on its own, and each
  * move against real rows, moving only deliveries in a status it starts from.
  */
+import { sql } from 'kysely';
 import type { DeliveryStatus } from '../common/db/schema';
-import { cancelSubscriptionDeliveries, canMove, claimDue, DELIVERY_MOVES, recordTries, requeueDeliveries } from '../common/deliveries/moves';
+import { cancelSubscriptionDeliveries, canMove, claimDue, DELIVERY_MOVES, PROBE_AFTER_FAILURES, recordTries, requeueDeliveries } from '../common/deliveries/moves';
 import { createStop } from './support/fixtures';
 import { startTestHub, type TestHub } from './support/hub';
 
@@ -63,5 +64,31 @@ describe('against Postgres', () => {
     expect(await row()).toMatchObject({ status: 'pending', retry_base: 1, max_attempts: 4 });
     expect(await cancelSubscriptionDeliveries(hub.db, sub.body.id)).toBe(1);
     expect(await row()).toMatchObject({ status: 'cancelled', next_retry_at: null });
+  });
+
+  test('a subscription whose last tries all failed is probed: one first try at a time, a second after its last failure; retries keep their schedule', async () => {
+    const t = await hub.tenant();
+    const sub = await hub.call('POST', '/v1/webhooks/subscriptions', { key: t.key, body: { url: 'https://receiver.example.com/down', provider: 'standard', events: ['stop.created'] } });
+    expect(sub.status).toBe(201);
+    for (let i = 0; i < 6; i++) await createStop(hub, t.key);
+    const rows = await hub.db.selectFrom('webhook_deliveries').select(['id']).where('subscription_id', '=', sub.body.id).orderBy('next_retry_at').orderBy('id').execute();
+    expect(rows).toHaveLength(6);
+    const ids = rows.map((r) => r.id);
+    // Two of them are retries now due; four still wait for their first try.
+    await hub.db.updateTable('webhook_deliveries').set({ attempt_count: 1 }).where('id', 'in', ids.slice(4)).execute();
+    const streak = (at: string) =>
+      hub.db.updateTable('webhook_subscriptions').set({ consecutive_failures: PROBE_AFTER_FAILURES, last_failure_at: sql`${at}::timestamptz` }).where('id', '=', sub.body.id).execute();
+    const claim = async () => (await claimDue(hub.db, 100, 16)).filter((c) => c.subscription_id === sub.body.id).map((c) => c.id).sort();
+
+    await streak(new Date().toISOString());
+    // Its last failure was just now: the due retries go, no first try does.
+    expect(await claim()).toEqual(ids.slice(4).sort());
+    await streak(new Date(Date.now() - 2_000).toISOString());
+    // A second later: one first try, the oldest, and no other while it is in flight.
+    expect(await claim()).toEqual([ids[0]]);
+    expect(await claim()).toEqual([]);
+    // A success ends the streak: the rest go at full speed.
+    await hub.db.updateTable('webhook_subscriptions').set({ consecutive_failures: 0 }).where('id', '=', sub.body.id).execute();
+    expect(await claim()).toEqual(ids.slice(1, 4).sort());
   });
 });

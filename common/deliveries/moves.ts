@@ -110,12 +110,22 @@ const leaseSeconds = sql.join(
 );
 /** Subscriptions considered per claim (the ones waiting longest). */
 const SUBSCRIPTIONS_PER_CLAIM = 500;
+/** A subscription whose last this many tries all failed is probed, not flooded (see claimDue). */
+export const PROBE_AFTER_FAILURES = 20;
+/** While probing, a subscription's next first try starts this long after its last failure at the earliest. */
+export const PROBE_INTERVAL_SECONDS = 1;
 
 /**
  * Claims up to `limit` due deliveries, at most `perSubscription` in flight per subscription.
  * Tenants take turns: the claim goes round every tenant's longest-waiting subscription first,
  * then their second, and so on, one delivery each per round, so a tenant with thousands of due
  * deliveries (an import to 25 failing receivers) takes one turn per round like everyone else.
+ *
+ * A subscription whose last PROBE_AFTER_FAILURES tries all failed is probed: its new deliveries'
+ * first tries go one at a time, each at least PROBE_INTERVAL_SECONDS after its last failure,
+ * until one succeeds and it is back to full speed. A receiver that is down would fail every one
+ * of them anyway; hammering it cost the machine (and other tenants) a try per event. Retries keep
+ * their schedule exactly: they are never held back by probing.
  */
 export async function claimDue(db: Db, limit: number, perSubscription: number): Promise<ClaimedDelivery[]> {
   const { rows } = await sql<ClaimedDelivery>`
@@ -137,30 +147,51 @@ export async function claimDue(db: Db, limit: number, perSubscription: number): 
       order by turn, oldest
       limit ${SUBSCRIPTIONS_PER_CLAIM}
     ), busy as (
-      select subscription_id, count(*)::int as n from webhook_deliveries
+      select subscription_id, count(*)::int as n, count(*) filter (where attempt_count = 0)::int as first_tries from webhook_deliveries
       where status = 'pending' and lease_until is not null and lease_until >= now() and subscription_id in (select subscription_id from due)
       group by subscription_id
-    ), picked as (
-      select p.id from due
+    ), room as (
+      select due.subscription_id, due.turn, due.oldest, r.probing, r.probe,
+        greatest(0, ${perSubscription} - coalesce(busy.n, 0) - r.probe) as tries
+      from due
+      join webhook_subscriptions s on s.id = due.subscription_id
       left join busy using (subscription_id)
+      cross join lateral (select s.consecutive_failures >= ${PROBE_AFTER_FAILURES} as probing) p
+      cross join lateral (
+        select p.probing, case when p.probing and coalesce(busy.first_tries, 0) = 0 and coalesce(busy.n, 0) < ${perSubscription}
+          and (s.last_failure_at is null or s.last_failure_at <= now() - make_interval(secs => ${PROBE_INTERVAL_SECONDS})) then 1 else 0 end as probe
+      ) r
+    ), picked as (
+      select p.id, p.place, room.turn, room.oldest from room
       cross join lateral (
         -- Row locks and window functions do not mix in one select: number the locked rows outside.
         select l.id, row_number() over (order by l.next_retry_at, l.id) as place from (
           select w.id, w.next_retry_at from webhook_deliveries w
-          where w.subscription_id = due.subscription_id and w.status = 'pending' and w.next_retry_at <= now()
-            and (w.lease_until is null or w.lease_until < now())
+          where w.subscription_id = room.subscription_id and w.status = 'pending' and w.next_retry_at <= now()
+            and (w.lease_until is null or w.lease_until < now()) and (not room.probing or w.attempt_count > 0)
           order by w.next_retry_at, w.id
-          limit greatest(0, ${perSubscription} - coalesce(busy.n, 0))
+          limit room.tries
           for update of w skip locked
         ) l
       ) p
-      order by p.place, due.turn, due.oldest
-      limit ${limit}
+      union all
+      -- A probing subscription's one first try, when it is time for it.
+      select f.id, 1 as place, room.turn, room.oldest from room
+      cross join lateral (
+        select w.id from webhook_deliveries w
+        where room.probe = 1 and w.subscription_id = room.subscription_id and w.status = 'pending' and w.next_retry_at <= now()
+          and (w.lease_until is null or w.lease_until < now()) and w.attempt_count = 0
+        order by w.next_retry_at, w.id
+        limit 1
+        for update of w skip locked
+      ) f
+    ), chosen as (
+      select id from picked order by place, turn, oldest limit ${limit}
     )
     update webhook_deliveries d
     set lease_until = now() + make_interval(secs => case s.provider ${leaseSeconds} else ${30 + LEASE_MARGIN_SECONDS}::int end)
-    from picked, webhook_subscriptions s, events e left join stops st on e.subject_type = 'stop' and st.id = e.subject_id
-    where d.id = picked.id and s.id = d.subscription_id and e.id = d.event_id
+    from chosen, webhook_subscriptions s, events e left join stops st on e.subject_type = 'stop' and st.id = e.subject_id
+    where d.id = chosen.id and s.id = d.subscription_id and e.id = d.event_id
     returning d.id, d.tenant_id, d.partner_id, d.subscription_id, d.event_type as name, d.attempt_count, d.max_attempts, d.retry_base,
       s.provider, s.url, s.secret_enc, s.previous_secret_enc, s.previous_secret_expires_at, s.retry_schedule,
       (s.is_active and s.deleted_at is null) as subscription_active,
