@@ -352,7 +352,9 @@ test('a subscription with waiting deliveries is one workflow operators can find,
 test('one failing subscription with 200 deliveries waiting at different steps of its schedule: every wait is its delay from the end of its own try, within a second', async () => {
   const schedule = [1, 3, 2];
   const { t, sub, path } = await subscribed({ retry_schedule: schedule });
-  receiver.on(path, (_r, _n, res) => void res.writeHead(500).end('no'));
+  // Every 19th answer is a 200, so the failure streak stays short of probing (which would hold
+  // back first tries, delivery-moves.test.ts): this test is about the retries' waits.
+  receiver.on(path, (r, nth, res) => (nth % 19 === 0 ? ok(r, nth, res) : void res.writeHead(500).end('no')));
   // Four waves of 50, 0.7 s apart: the waits of the waves interleave, so the one timer keeps
   // many different due times at once.
   for (let wave = 0; wave < 4; wave++) {
@@ -366,17 +368,25 @@ test('one failing subscription with 200 deliveries waiting at different steps of
       .select(['id', 'status'])
       .where('subscription_id', '=', sub.id)
       .execute();
-  const all = await eventually(ended, (ds) => ds.length === 200 && ds.every((d) => d.status === 'failed'), 60_000);
-  expect(all.filter((d) => d.status !== 'failed')).toEqual([]);
+  const all = await eventually(ended, (ds) => ds.length === 200 && ds.every((d) => d.status === 'failed' || d.status === 'succeeded'), 60_000);
+  expect(all.filter((d) => d.status === 'failed').length).toBeGreaterThan(150);
   const tries = await hub.db
     .selectFrom('webhook_attempts as a')
     .innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
-    .select(['a.delivery_id', 'a.attempt_number', 'a.started_at', 'a.duration_ms'])
+    .select(['a.delivery_id', 'a.attempt_number', 'a.started_at', 'a.duration_ms', 'a.succeeded', 'd.status'])
     .where('d.subscription_id', '=', sub.id)
     .orderBy('a.delivery_id')
     .orderBy('a.attempt_number')
     .execute();
-  expect(tries).toHaveLength(200 * (schedule.length + 1));
+  // Each delivery tried until it succeeded, or every step of its schedule.
+  const triesOf = new Map<string, typeof tries>();
+  for (const x of tries) triesOf.set(x.delivery_id, [...(triesOf.get(x.delivery_id) ?? []), x]);
+  expect(triesOf.size).toBe(200);
+  for (const own of triesOf.values()) {
+    expect(own.map((x) => x.attempt_number)).toEqual(own.map((_, i) => i + 1));
+    if (own[0]!.status === 'failed') expect(own).toHaveLength(schedule.length + 1);
+    else expect(own.at(-1)!.succeeded).toBe(true);
+  }
   const late: string[] = [];
   for (let i = 1; i < tries.length; i++) {
     const [prev, next] = [tries[i - 1]!, tries[i]!];
