@@ -16,6 +16,7 @@ import * as m0013 from './migrations/0013_stop_picked_up_at';
 import * as m0014 from './migrations/0014_tenant_quotas';
 import * as m0015 from './migrations/0015_subscription_retry_timers';
 import * as m0016 from './migrations/0016_delivery_claim_indexes';
+import * as m0017 from './migrations/0017_due_retries_index';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0014_tenant_quotas': m0014,
   '0015_subscription_retry_timers': m0015,
   '0016_delivery_claim_indexes': m0016,
+  '0017_due_retries_index': m0017,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

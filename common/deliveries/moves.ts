@@ -167,8 +167,21 @@ export async function claimDue(db: Db, limit: number, perSubscription: number): 
         -- Row locks and window functions do not mix in one select: number the locked rows outside.
         select l.id, row_number() over (order by l.next_retry_at, l.id) as place from (
           select w.id, w.next_retry_at from webhook_deliveries w
-          where w.subscription_id = room.subscription_id and w.status = 'pending' and w.next_retry_at <= now()
-            and (w.lease_until is null or w.lease_until < now()) and (not room.probing or w.attempt_count > 0)
+          where not room.probing and w.subscription_id = room.subscription_id and w.status = 'pending' and w.next_retry_at <= now()
+            and (w.lease_until is null or w.lease_until < now())
+          order by w.next_retry_at, w.id
+          limit room.tries
+          for update of w skip locked
+        ) l
+      ) p
+      union all
+      -- A probing subscription's due retries (their own index: not past its waiting first tries).
+      select p.id, p.place, room.turn, room.oldest from room
+      cross join lateral (
+        select l.id, row_number() over (order by l.next_retry_at, l.id) as place from (
+          select w.id, w.next_retry_at from webhook_deliveries w
+          where room.probing and w.subscription_id = room.subscription_id and w.status = 'pending' and w.attempt_count > 0
+            and w.next_retry_at <= now() and (w.lease_until is null or w.lease_until < now())
           order by w.next_retry_at, w.id
           limit room.tries
           for update of w skip locked
