@@ -163,7 +163,9 @@ export interface HubConfig {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
-  const parsed = envSchema.safeParse(env);
+  // A variable set to nothing (`HUB_DELIVERY_NICE=` in an env file) means "not set": coerced, it
+  // would be the number 0 or an empty URL, not the default.
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== '')));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${problems}`);
