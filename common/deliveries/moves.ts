@@ -150,17 +150,16 @@ export async function claimDue(db: Db, limit: number, perSubscription: number): 
       select subscription_id, count(*)::int as n, count(*) filter (where attempt_count = 0)::int as first_tries from webhook_deliveries
       where status = 'pending' and lease_until is not null and lease_until >= now() and subscription_id in (select subscription_id from due)
       group by subscription_id
-    ), room as (
-      select due.subscription_id, due.turn, due.oldest, r.probing, r.probe,
-        greatest(0, ${perSubscription} - coalesce(busy.n, 0) - r.probe) as tries
+    ), probes as (
+      -- Per subscription: whether it is probing, and whether its next first try may go now.
+      select due.subscription_id, due.turn, due.oldest, coalesce(busy.n, 0) as busy, s.consecutive_failures >= ${PROBE_AFTER_FAILURES} as probing,
+        (s.consecutive_failures >= ${PROBE_AFTER_FAILURES} and coalesce(busy.first_tries, 0) = 0 and coalesce(busy.n, 0) < ${perSubscription}
+          and (s.last_failure_at is null or s.last_failure_at <= now() - make_interval(secs => ${PROBE_INTERVAL_SECONDS})))::int as probe
       from due
       join webhook_subscriptions s on s.id = due.subscription_id
       left join busy using (subscription_id)
-      cross join lateral (select s.consecutive_failures >= ${PROBE_AFTER_FAILURES} as probing) p
-      cross join lateral (
-        select p.probing, case when p.probing and coalesce(busy.first_tries, 0) = 0 and coalesce(busy.n, 0) < ${perSubscription}
-          and (s.last_failure_at is null or s.last_failure_at <= now() - make_interval(secs => ${PROBE_INTERVAL_SECONDS})) then 1 else 0 end as probe
-      ) r
+    ), room as (
+      select subscription_id, turn, oldest, probing, probe, greatest(0, ${perSubscription} - busy - probe) as tries from probes
     ), picked as (
       select p.id, p.place, room.turn, room.oldest from room
       cross join lateral (
