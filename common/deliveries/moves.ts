@@ -114,6 +114,25 @@ const SUBSCRIPTIONS_PER_CLAIM = 500;
 export const PROBE_AFTER_FAILURES = 20;
 /** While probing, a subscription's next first try starts this long after its last failure at the earliest. */
 export const PROBE_INTERVAL_SECONDS = 1;
+/** A queued delivery `w` that is due and not in flight. */
+const DUE_AND_FREE = sql`w.status = 'pending' and w.next_retry_at <= now() and (w.lease_until is null or w.lease_until < now())`;
+
+/**
+ * Locks the due deliveries of each subscription in `room` that `only` admits, as many as it has
+ * room for, oldest first, numbered by their place in its line.
+ */
+const lockInLine = (only: RawBuilder<unknown>, perSubscription: number): RawBuilder<unknown> => sql`
+      select p.id, p.place, room.turn, room.oldest from room
+      cross join lateral (
+        -- Row locks and window functions do not mix in one select: number the locked rows outside.
+        select l.id, row_number() over (order by l.next_retry_at, l.id) as place from (
+          select w.id, w.next_retry_at from webhook_deliveries w
+          where ${only} and w.subscription_id = room.subscription_id and ${DUE_AND_FREE}
+          order by w.next_retry_at, w.id
+          limit greatest(0, ${perSubscription} - room.busy - room.probe)
+          for update of w skip locked
+        ) l
+      ) p`;
 
 /**
  * Claims up to `limit` due deliveries, at most `perSubscription` in flight per subscription.
@@ -140,7 +159,7 @@ export async function claimDue(db: Db, limit: number, perSubscription: number): 
       from queued q cross join lateral (
         -- Its longest-waiting delivery not in flight: past the few leased ones at the head.
         select w.next_retry_at as oldest, coalesce(w.tenant_id, w.partner_id::text) as owner from webhook_deliveries w
-        where w.subscription_id = q.subscription_id and w.status = 'pending' and w.next_retry_at <= now() and (w.lease_until is null or w.lease_until < now())
+        where w.subscription_id = q.subscription_id and ${DUE_AND_FREE}
         order by w.next_retry_at limit 1
       ) h
       where q.subscription_id is not null
@@ -151,48 +170,26 @@ export async function claimDue(db: Db, limit: number, perSubscription: number): 
       where status = 'pending' and lease_until is not null and lease_until >= now() and subscription_id in (select subscription_id from due)
       group by subscription_id
     ), probes as (
-      -- Per subscription: whether it is probing, and whether its next first try may go now.
-      select due.subscription_id, due.turn, due.oldest, coalesce(busy.n, 0) as busy, s.consecutive_failures >= ${PROBE_AFTER_FAILURES} as probing,
-        (s.consecutive_failures >= ${PROBE_AFTER_FAILURES} and coalesce(busy.first_tries, 0) = 0 and coalesce(busy.n, 0) < ${perSubscription}
-          and (s.last_failure_at is null or s.last_failure_at <= now() - make_interval(secs => ${PROBE_INTERVAL_SECONDS})))::int as probe
+      select due.subscription_id, due.turn, due.oldest, coalesce(busy.n, 0) as busy, coalesce(busy.first_tries, 0) as first_tries,
+        s.consecutive_failures >= ${PROBE_AFTER_FAILURES} as probing,
+        s.last_failure_at is null or s.last_failure_at <= now() - make_interval(secs => ${PROBE_INTERVAL_SECONDS}) as probe_time
       from due
       join webhook_subscriptions s on s.id = due.subscription_id
       left join busy using (subscription_id)
     ), room as (
-      select subscription_id, turn, oldest, probing, probe, greatest(0, ${perSubscription} - busy - probe) as tries from probes
+      -- probe: a probing subscription's one first try may go now (none in flight, room, its time).
+      select subscription_id, turn, oldest, busy, probing, (probing and first_tries = 0 and busy < ${perSubscription} and probe_time)::int as probe from probes
     ), picked as (
-      select p.id, p.place, room.turn, room.oldest from room
-      cross join lateral (
-        -- Row locks and window functions do not mix in one select: number the locked rows outside.
-        select l.id, row_number() over (order by l.next_retry_at, l.id) as place from (
-          select w.id, w.next_retry_at from webhook_deliveries w
-          where not room.probing and w.subscription_id = room.subscription_id and w.status = 'pending' and w.next_retry_at <= now()
-            and (w.lease_until is null or w.lease_until < now())
-          order by w.next_retry_at, w.id
-          limit room.tries
-          for update of w skip locked
-        ) l
-      ) p
+${lockInLine(sql`not room.probing`, perSubscription)}
       union all
       -- A probing subscription's due retries (their own index: not past its waiting first tries).
-      select p.id, p.place, room.turn, room.oldest from room
-      cross join lateral (
-        select l.id, row_number() over (order by l.next_retry_at, l.id) as place from (
-          select w.id, w.next_retry_at from webhook_deliveries w
-          where room.probing and w.subscription_id = room.subscription_id and w.status = 'pending' and w.attempt_count > 0
-            and w.next_retry_at <= now() and (w.lease_until is null or w.lease_until < now())
-          order by w.next_retry_at, w.id
-          limit room.tries
-          for update of w skip locked
-        ) l
-      ) p
+${lockInLine(sql`room.probing and w.attempt_count > 0`, perSubscription)}
       union all
       -- A probing subscription's one first try, when it is time for it.
       select f.id, 1 as place, room.turn, room.oldest from room
       cross join lateral (
         select w.id from webhook_deliveries w
-        where room.probe = 1 and w.subscription_id = room.subscription_id and w.status = 'pending' and w.next_retry_at <= now()
-          and (w.lease_until is null or w.lease_until < now()) and w.attempt_count = 0
+        where room.probe = 1 and w.subscription_id = room.subscription_id and ${DUE_AND_FREE} and w.attempt_count = 0
         order by w.next_retry_at, w.id
         limit 1
         for update of w skip locked
