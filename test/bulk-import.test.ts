@@ -2,7 +2,7 @@
 import { deleteSchedules } from '../worker/schedules';
 import { startTestHub, type TestHub, type TestTenant } from './support/hub';
 import { createStop, eventually, stopBody } from './support/fixtures';
-import { spawnWorker } from './support/worker-process';
+import { spawnWorker } from './support/hub-process';
 
 let hub: TestHub;
 let t: TestTenant;

@@ -6,7 +6,7 @@ import { deleteSchedules } from '../worker/schedules';
 import { startTestHub, type TestHub } from './support/hub';
 import { createStop, eventually } from './support/fixtures';
 import { Receiver } from './support/receiver';
-import { spawnWorker } from './support/worker-process';
+import { spawnWorker } from './support/hub-process';
 
 let hub: TestHub;
 let receiver: Receiver;

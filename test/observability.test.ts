@@ -12,11 +12,11 @@ import { deleteSchedules } from '../worker/schedules';
 import { createDriver, createStop, eventually, stopBody } from './support/fixtures';
 import { startTestHub, type TestHub, type TestTenant } from './support/hub';
 import { Receiver } from './support/receiver';
-import { spawnWorker, type WorkerProcess } from './support/worker-process';
+import { spawnWorker, type HubProcess } from './support/hub-process';
 
 let hub: TestHub;
 let receiver: Receiver;
-let worker: WorkerProcess;
+let worker: HubProcess;
 let metricsPort: number;
 let tenant: TestTenant;
 

@@ -1,14 +1,16 @@
 /**
- * Per-key rate limits, counted in Postgres (rate-limiter-flexible's store) so every API replica
- * shares them. Every response says where the caller stands; past the limit it is a 429 with
+ * Per-key rate limits, shared by every API replica through leases from Postgres
+ * (api/leased-window.ts): no Postgres write per request, never more than the limit across
+ * replicas. Every response says where the caller stands; past the limit it is a 429 with
  * Retry-After and the Naveera seed's details.
  */
 import type { RequestHandler } from 'express';
 import type { Pool } from 'pg';
-import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { ApiError } from '../errors';
+import { LeasedWindow, type WindowState } from '../leased-window';
 
 export const DEFAULT_REQUESTS_PER_MINUTE = 100;
+const WINDOW_MS = 60_000;
 
 export interface RateLimitState {
   limit: number;
@@ -16,50 +18,30 @@ export interface RateLimitState {
   resetAt: number;
 }
 
+const stateOf = (w: WindowState): RateLimitState => ({ limit: w.limit, remaining: w.remaining, resetAt: Math.ceil((Date.now() + w.resetMs) / 1000) });
+
 export class RateLimits {
-  private limiters = new Map<number, RateLimiterPostgres>();
+  /** One window per limit size (tenants' keys have their own); keys are per API key. */
+  private readonly windows = new Map<number, LeasedWindow>();
 
   constructor(private readonly pool: Pool) {}
 
-  /** One limiter per tier size; they share the table, keys are per API key. */
-  private limiterFor(points: number): RateLimiterPostgres {
-    let limiter = this.limiters.get(points);
-    if (!limiter) {
-      limiter = new RateLimiterPostgres({
-        storeClient: this.pool,
-        storeType: 'pool',
-        tableName: 'rate_limits',
-        tableCreated: true,
-        keyPrefix: `rl${points}`,
-        points,
-        duration: 60,
-      });
-      this.limiters.set(points, limiter);
+  private windowFor(points: number): LeasedWindow {
+    let window = this.windows.get(points);
+    if (!window) {
+      window = new LeasedWindow(this.pool, `key${points}`, points, WINDOW_MS);
+      this.windows.set(points, window);
     }
-    return limiter;
-  }
-
-  private state(points: number, res: RateLimiterRes | null): RateLimitState {
-    const msBeforeNext = res?.msBeforeNext ?? 60_000;
-    return {
-      limit: points,
-      remaining: Math.max(0, res?.remainingPoints ?? points),
-      resetAt: Math.ceil((Date.now() + msBeforeNext) / 1000),
-    };
+    return window;
   }
 
   async consume(keyId: string, points: number): Promise<{ allowed: boolean; state: RateLimitState; retryAfter: number }> {
-    try {
-      const res = await this.limiterFor(points).consume(keyId);
-      return { allowed: true, state: this.state(points, res), retryAfter: 0 };
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      return { allowed: false, state: this.state(points, err), retryAfter: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
-    }
+    const taken = await this.windowFor(points).take(keyId);
+    return { allowed: taken.allowed, state: stateOf(taken), retryAfter: taken.allowed ? 0 : Math.max(1, Math.ceil(taken.resetMs / 1000)) };
   }
 
   async peek(keyId: string, points: number): Promise<RateLimitState> {
-    return this.state(points, await this.limiterFor(points).get(keyId));
+    return stateOf(await this.windowFor(points).peek(keyId));
   }
 }
 

@@ -17,6 +17,7 @@ import * as m0014 from './migrations/0014_tenant_quotas';
 import * as m0015 from './migrations/0015_subscription_retry_timers';
 import * as m0016 from './migrations/0016_delivery_claim_indexes';
 import * as m0017 from './migrations/0017_due_retries_index';
+import * as m0018 from './migrations/0018_rate_limit_leases';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0015_subscription_retry_timers': m0015,
   '0016_delivery_claim_indexes': m0016,
   '0017_due_retries_index': m0017,
+  '0018_rate_limit_leases': m0018,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -347,7 +347,7 @@ export interface Database {
   partner_links: PartnerLinksTable;
   partner_keys: PartnerKeysTable;
   partner_events: PartnerEventsTable;
-  rate_limits: { key: string; points: number; expire: string | null };
+  rate_limits: { key: string; points: number; expire: string | null; last_grant: Generated<number> };
 }
 
 export type ImportRow = Selectable<ImportsTable>;

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 
-/** The table rate-limiter-flexible's Postgres store uses (created here, not by the library at run time). */
+/** Request windows per key (first counted by rate-limiter-flexible's store; leased since 0018). */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create table if not exists rate_limits (key varchar(255) primary key, points integer not null default 0, expire bigint)`.execute(db);
 }
