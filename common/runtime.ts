@@ -11,6 +11,7 @@ import { connectDatabase, type DbHandle } from './db/connect';
 import { migrateToLatest } from './db/migrate';
 import type { Logger } from './logger';
 import { checkServerVersion, connectClient, registerSearchAttributes, waitForNamespace } from './temporal/connection';
+import { SUBSCRIPTION_PLANS } from './webhooks/plan-cache';
 
 export interface Endpoints {
   databaseUrl: string;
@@ -69,11 +70,13 @@ export async function openServices(config: HubConfig, endpoints: Endpoints, logg
   logger.info({ temporal: endpoints.temporalAddress, server_version: version || 'unknown', namespace: config.temporal.namespace }, 'temporal connected');
   const registered = await registerSearchAttributes(temporal);
   if (registered.length) logger.info({ search_attributes: registered }, 'search attributes registered');
+  const detachPlans = SUBSCRIPTION_PLANS.attach(endpoints.databaseUrl, logger);
   return {
     endpoints,
     database,
     temporal,
     close: async () => {
+      await detachPlans();
       await temporal.connection.close();
       await database.close();
     },

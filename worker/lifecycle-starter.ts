@@ -12,7 +12,7 @@ import type { Logger } from '../common/logger';
 import { METRICS } from '../common/metrics/registry';
 import { workflowTaskBacklog } from '../common/temporal/task-queue-backlog';
 import { startPendingLifecycles, type StarterTarget } from '../activities/lifecycle-starts';
-import { Coalescer } from './pg-listener';
+import { Coalescer } from './coalescer';
 import { StartPace } from './start-pace';
 
 const TICK_MS = 250;

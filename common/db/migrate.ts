@@ -18,6 +18,7 @@ import * as m0015 from './migrations/0015_subscription_retry_timers';
 import * as m0016 from './migrations/0016_delivery_claim_indexes';
 import * as m0017 from './migrations/0017_due_retries_index';
 import * as m0018 from './migrations/0018_rate_limit_leases';
+import * as m0019 from './migrations/0019_subscription_change_notices';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0016_delivery_claim_indexes': m0016,
   '0017_due_retries_index': m0017,
   '0018_rate_limit_leases': m0018,
+  '0019_subscription_change_notices': m0019,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

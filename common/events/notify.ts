@@ -8,6 +8,8 @@ import type { Database } from '../db/schema';
 export const CHANNELS = {
   /** Deliveries became due (new events, requeued retries, manual retries). */
   deliveries: 'hub_deliveries',
+  /** What a subscription receives changed (a trigger sends it, migration 0019); the payload is its owner's id. */
+  subscriptions: 'hub_subscriptions',
 } as const;
 
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];

@@ -6,6 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
+import { type Owner, SUBSCRIPTION_PLANS } from './plan-cache';
 import { type CanonicalEvent, deliveryIdFor, deliveryNames, type ProviderName, triesPerSeries } from './profiles';
 
 export interface EventToPlan {
@@ -37,21 +38,37 @@ export interface PlannedDelivery {
   max_attempts: number;
 }
 
-/** The active subscriptions of a tenant (or just one of them), and of the given partners. */
-export function activeSubscriptions(
+const activeOnes = (db: Kysely<Database>) =>
+  db
+    .selectFrom('webhook_subscriptions')
+    .select(['id', 'provider', 'events', 'retry_schedule', 'tenant_id', 'partner_id'])
+    .where('is_active', '=', true)
+    .where('deleted_at', 'is', null);
+
+/**
+ * The active subscriptions of a tenant (or just one of them), and of the given partners: from the
+ * process's cache (common/webhooks/plan-cache.ts), reading Postgres only for owners not in it.
+ */
+export async function activeSubscriptions(
   db: Kysely<Database>,
   tenantId: string,
   opts: { onlySubscriptionId?: string; partnerIds?: readonly (string | null | undefined)[] } = {},
 ): Promise<ActiveSubscription[]> {
+  // A test event for one subscription, typically just created: read it, not the cache.
+  if (opts.onlySubscriptionId) return activeOnes(db).where('tenant_id', '=', tenantId).where('id', '=', opts.onlySubscriptionId).execute();
   const partnerIds = [...new Set(opts.partnerIds?.filter((p): p is string => !!p) ?? [])];
-  let query = db
-    .selectFrom('webhook_subscriptions')
-    .select(['id', 'provider', 'events', 'retry_schedule', 'tenant_id', 'partner_id'])
-    .where((eb) => (partnerIds.length ? eb.or([eb('tenant_id', '=', tenantId), eb('partner_id', 'in', partnerIds)]) : eb('tenant_id', '=', tenantId)))
-    .where('is_active', '=', true)
-    .where('deleted_at', 'is', null);
-  if (opts.onlySubscriptionId) query = query.where('id', '=', opts.onlySubscriptionId);
-  return query.execute();
+  const owners: Owner[] = [{ kind: 'tenant', id: tenantId }, ...partnerIds.map((id) => ({ kind: 'partner' as const, id }))];
+  return SUBSCRIPTION_PLANS.lookup(
+    owners,
+    (missing) => {
+      const tenants = missing.filter((o) => o.kind === 'tenant').map((o) => o.id);
+      const partners = missing.filter((o) => o.kind === 'partner').map((o) => o.id);
+      return activeOnes(db)
+        .where((eb) => eb.or([...(tenants.length ? [eb('tenant_id', 'in', tenants)] : []), ...(partners.length ? [eb('partner_id', 'in', partners)] : [])]))
+        .execute();
+    },
+    (sub) => sub.tenant_id ?? sub.partner_id ?? '',
+  );
 }
 
 /** The delivery rows for `events`. Pure. */

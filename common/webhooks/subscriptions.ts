@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db } from '../db/connect';
 import type { Database, SubscriptionRow } from '../db/schema';
+import { SUBSCRIPTION_PLANS } from './plan-cache';
 import { PROFILES, type ProviderName } from './profiles';
 import { generateSecret, type SecretBox } from './secrets';
 import { stopSubscriptionDeliveries } from './subscription-stop';
@@ -23,6 +24,7 @@ export const ownedBy =
     owner.tenantId !== undefined ? eb('tenant_id', '=', owner.tenantId) : eb('partner_id', '=', owner.partnerId);
 
 export const ownerKey = (owner: WebhookOwner): string => owner.tenantId ?? owner.partnerId!;
+const ownerOfRow = (sub: SubscriptionRow): string => sub.tenant_id ?? sub.partner_id!;
 
 /** The old secret keeps signing beside the new one this long after a rotation. */
 export const ROTATION_OVERLAP_HOURS = 24;
@@ -74,6 +76,7 @@ export async function createSubscription(
   const earlier = await db.selectFrom('webhook_subscriptions').selectAll().where(ownedBy(owner)).where('id', '=', input.id).executeTakeFirst();
   if (earlier) return { row: earlier, secret: box.open(earlier.secret_enc) };
   const secret = generateSecret(input.provider);
+  SUBSCRIPTION_PLANS.changing(ownerKey(owner));
   const row = await db.transaction().execute(async (trx) => {
     // Creates are serialised per owner so the limit holds under concurrency.
     await sql`select pg_advisory_xact_lock(hashtextextended(${`subscriptions:${ownerKey(owner)}`}, 0))`.execute(trx);
@@ -116,6 +119,7 @@ export async function updateSubscription(db: Db, temporal: Client, sub: Subscrip
   } else if (disabling) {
     Object.assign(set, { is_active: false, disabled_at: sql`now()`, disabled_reason: 'disabled by the subscriber' });
   }
+  SUBSCRIPTION_PLANS.changing(ownerOfRow(sub));
   const row = await db.updateTable('webhook_subscriptions').set(set).where('id', '=', sub.id).returningAll().executeTakeFirstOrThrow();
   if (disabling) await stopSubscriptionDeliveries(db, temporal, sub.id);
   return row;
@@ -123,6 +127,7 @@ export async function updateSubscription(db: Db, temporal: Client, sub: Subscrip
 
 /** Soft-deletes the subscription; returns how many pending deliveries were cancelled. */
 export async function deleteSubscription(db: Db, temporal: Client, sub: SubscriptionRow): Promise<number> {
+  SUBSCRIPTION_PLANS.changing(ownerOfRow(sub));
   await db.updateTable('webhook_subscriptions').set({ deleted_at: sql`now()`, is_active: false, updated_at: sql`now()` }).where('id', '=', sub.id).execute();
   return stopSubscriptionDeliveries(db, temporal, sub.id);
 }

@@ -1,10 +1,11 @@
 /**
  * A LISTEN on one Postgres channel that survives the database going away: on a lost connection
- * it reconnects every 2 s. Its users poll as well, so nothing waits on a notification alone.
+ * it reconnects every 2 s. Its users poll as well, or stop trusting what they cached while it is
+ * lost, so nothing waits on a notification alone.
  */
 import { Client as PgClient } from 'pg';
-import type { Channel } from '../common/events/notify';
-import type { Logger } from '../common/logger';
+import type { Channel } from '../events/notify';
+import type { Logger } from '../logger';
 
 const RECONNECT_MS = 2_000;
 
@@ -12,19 +13,26 @@ export interface Listener {
   stop(): Promise<void>;
 }
 
-export function listen(databaseUrl: string, channel: Channel, onNotify: (payload: string) => void, logger: Logger): Listener {
+/** Told when the LISTEN is in place (after a reconnect too) and when it is lost: notifications may have been missed between. */
+export interface ListenerState {
+  up?: () => void;
+  lost?: () => void;
+}
+
+export function listen(databaseUrl: string, channel: Channel, onNotify: (payload: string) => void, logger: Logger, state: ListenerState = {}): Listener {
   let stopped = false;
   let client: PgClient | undefined;
   let timer: NodeJS.Timeout | undefined;
 
   const connect = async (): Promise<void> => {
     if (stopped) return;
-    const c = new PgClient({ connectionString: databaseUrl });
+    const c = new PgClient({ connectionString: databaseUrl, keepAlive: true });
     client = c;
     let failed = false;
     const retry = (err: Error): void => {
       if (failed) return;
       failed = true;
+      state.lost?.();
       logger.warn({ err: err.message, channel }, 'listener lost; polling until it is back');
       c.removeAllListeners();
       c.on('error', () => undefined);
@@ -38,6 +46,7 @@ export function listen(databaseUrl: string, channel: Channel, onNotify: (payload
     try {
       await c.connect();
       await c.query(`listen ${channel}`);
+      state.up?.();
     } catch (err) {
       retry(err as Error);
     }
@@ -53,34 +62,3 @@ export function listen(databaseUrl: string, channel: Channel, onNotify: (payload
   };
 }
 
-/**
- * Runs `pass` now, or right after the one under way: never two at once, never a wake-up lost.
- * Used by the queue consumer and the lifecycle starter.
- */
-export class Coalescer {
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
-
-  constructor(private readonly pass: () => Promise<void>) {}
-
-  wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.pass().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      }
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.running;
-  }
-}
