@@ -30,6 +30,7 @@ import { percentile } from './lib/process-stats';
 import { lifecycleBacklog, PHASE_DEADLINE_MS, quiesce, sampleBacklogs, settle } from './lib/hub-state';
 import { record, results, rows, say, sleep } from './lib/report';
 import { recordCpu, type StackCpu, stackCpu } from './lib/stack-cpu';
+import { statementProfile } from './lib/pg-statements';
 import { clearSubscriptions, subscribe } from './lib/subscriptions';
 import { CountingReceiver } from './lib/receiver';
 import { trivialWorkflow } from './lib/trivial-workflow';
@@ -133,6 +134,7 @@ async function creationPhase(h: Harness, receiver: CountingReceiver, fanout: num
   receiver.reset();
   const subs = await subscribe(h, receiver, fanout, h.key, `create${fanout}`);
   say(`creations, fan-out ${fanout}: ${CREATES} stops ...`);
+  const statements = await statementProfile(h);
   const cpu = stackCpu(h);
   const started = Date.now();
   let next = 0;
@@ -150,6 +152,7 @@ async function creationPhase(h: Harness, receiver: CountingReceiver, fanout: num
   record(`${label}: stops created/s`, (next / created) * 1000);
   recordDeliveries(label, receiver, next * fanout, Date.now() - started);
   recordCpu(label, cpu(), receiver.deliveries);
+  await statements(label, receiver.deliveries);
   await clearSubscriptions(h, subs.ids);
 }
 

@@ -2,14 +2,14 @@
  * Per-tenant quotas: stops created per UTC day, imports in flight, recoveries in flight. A
  * tenant's own limit (set with hub-admin) wins; null means the hub's default (config).
  *
- * - Stops per day: a counter row per tenant and UTC day, bumped by the transaction that creates
- *   the stops (one statement; it refuses the bump, and so the whole creation, past the limit).
+ * - Stops per day: a counter row per tenant and UTC day, bumped by the statement that creates
+ *   the stops (it refuses the bump, and so the whole creation, past the limit).
  * - Imports in flight: imports with a stop whose lifecycle has not started yet, i.e. those whose
  *   `GET /v1/imports/:id` is not `completed`; one still committing is counted by serialising the
  *   commits of a tenant's imports.
  * - Recoveries in flight: recoveries and replays that are `running`.
  */
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { QuotaLimits } from './config';
 import type { Db } from './db/connect';
 import type { TenantsTable } from './db/schema';
@@ -113,21 +113,26 @@ export async function lockTenantFor(trx: Db, kind: 'imports' | 'recoveries', ten
 }
 
 /**
- * Counts `n` new stops toward today's quota, inside the transaction that creates them; past the
- * limit it throws, which rolls the creation back. One statement: the insert-select yields no row
- * when `n` alone is over, the update's condition none when the day's total would be.
+ * The CTE body that counts `n` new stops toward today's quota, for the statement that creates
+ * them: it returns a row when they fit, none when they do not (the insert-select yields nothing
+ * when `n` alone is over, the update's condition nothing when the day's total would be), and the
+ * creation's writes are conditioned on that row. One statement, so the counter row is locked only
+ * from there to the commit, with no round trip between.
  */
-export async function countStopsCreated(trx: Db, tenantId: string, n: number, defaultLimit: number): Promise<void> {
+export function stopsCreatedCount(tenantId: string, n: number, defaultLimit: number): RawBuilder<unknown> {
   const limit = sql<number>`(select coalesce(quota_stops_per_day, ${defaultLimit}::int) from tenants where id = ${tenantId})`;
-  const bumped = await sql<{ created: number }>`
+  return sql`
     insert into tenant_stop_counts (tenant_id, day, created)
     select ${tenantId}, ${TODAY}, ${n}::int where ${n}::int <= ${limit}
     on conflict (tenant_id, day) do update set created = tenant_stop_counts.created + excluded.created
       where tenant_stop_counts.created + excluded.created <= ${limit}
-    returning created`.execute(trx);
-  if (bumped.rows.length) return;
-  const own = await trx.selectFrom('tenants').select('quota_stops_per_day').where('id', '=', tenantId).executeTakeFirst();
-  throw new QuotaExceededError('stops_per_day', own?.quota_stops_per_day ?? defaultLimit, await stopsCreatedToday(trx, tenantId), n);
+    returning created`;
+}
+
+/** Why `n` new stops did not fit today's quota, for the 429. */
+export async function stopsQuotaRefusal(db: Db, tenantId: string, n: number, defaultLimit: number): Promise<QuotaExceededError> {
+  const own = await db.selectFrom('tenants').select('quota_stops_per_day').where('id', '=', tenantId).executeTakeFirst();
+  return new QuotaExceededError('stops_per_day', own?.quota_stops_per_day ?? defaultLimit, await stopsCreatedToday(db, tenantId), n);
 }
 
 /** Refuses a new import past the imports-in-flight quota (the commit's transaction holds the tenant's import lock). */

@@ -49,7 +49,11 @@ export async function startEmbeddedPostgres(opts: {
     // runs it as a `postgres` system user, creating one if needed.
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${SOCKET_DIR}`, '-c', 'max_connections=200', '-c', 'fsync=on'],
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${SOCKET_DIR}`, '-c', 'max_connections=200', '-c', 'fsync=on'],
+      // The bench's statement profile (BENCH_PG_STATEMENTS=1); off otherwise, as it costs every statement a little.
+      ...(process.env.HUB_PG_STATEMENT_STATS === '1' ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all'] : []),
+    ],
     onLog: (m) => log(String(m).trim()),
     onError: (m) => log(`[error] ${String(m instanceof Error ? m.message : m).trim()}`),
   });
@@ -71,6 +75,11 @@ export async function startEmbeddedPostgres(opts: {
     if (exists.rowCount === 0) await admin.query(`create database ${admin.escapeIdentifier(database)}`);
   } finally {
     await admin.end();
+  }
+  if (process.env.HUB_PG_STATEMENT_STATS === '1') {
+    const hub = new Client({ connectionString: url });
+    await hub.connect();
+    await hub.query('create extension if not exists pg_stat_statements').finally(() => hub.end());
   }
   return { url, port: opts.port, stop: () => pg.stop() };
 }
