@@ -22,4 +22,4 @@ ENV MALLOC_ARENA_MAX=2
 USER node
 EXPOSE 3000
 # node runs as PID 1 (not under npm), so the SIGTERM of `docker stop` reaches it and it drains.
-CMD ["node", "--max-old-space-size=160", "dist/api/main.js"]
+CMD ["node", "--max-old-space-size=160", "--max-semi-space-size=4", "dist/api/main.js"]

@@ -50,7 +50,7 @@ export interface Harness {
 /** The settings every measured hub runs with (plus BENCH_HUB_ENV's). */
 const benchEnv = (): Record<string, string> => ({
   // BENCH_HUB_ENV=NAME=value,NAME=value: settings to try on the hub's processes.
-  ...(process.env.BENCH_HUB_ENV ? Object.fromEntries(process.env.BENCH_HUB_ENV.split(',').map((kv) => kv.split('=') as [string, string])) : {}),
+  ...(process.env.BENCH_HUB_ENV ? Object.fromEntries(process.env.BENCH_HUB_ENV.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : {}),
   HUB_ALLOW_PRIVATE_URLS: '1',
   HOST: '127.0.0.1',
   DATABASE_POOL_SIZE: '20',
