@@ -4,6 +4,9 @@
  * not list, every response as its schema says, with its content type. Any finding fails.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { createPartner, createPartnerKey, linkPartner } from '../common/partners/partners';
 import { PYTHON_LIB_DIR } from '../dev/tools';
@@ -21,11 +24,14 @@ afterAll(async () => {
 // (SystemError: AST constructor recursion depth mismatch), before sending anything.
 const CHECKS = ['not_a_server_error', 'status_code_conformance', 'response_schema_conformance', 'content_type_conformance'];
 
+/** Where schemathesis keeps its example cache: outside the checkout, so a test run leaves `git status` clean. */
+const WORK_DIR = mkdtempSync(path.join(tmpdir(), 'schemathesis-'));
+
 /** Runs the fuzzer asynchronously: the hub it calls runs in this very process. */
 async function schemathesis(schemaUrl: string, headers: string[], maxSeconds: number): Promise<{ code: number; out: string }> {
   const args = ['-m', 'schemathesis.cli', 'run', schemaUrl, '--checks', CHECKS.join(','), '--max-examples', '4', '--phases', 'examples,fuzzing', '--workers', '2', '--seed', '1', '--request-timeout', '20', '--max-time', String(maxSeconds), '--generation-allow-x00', 'true', '--suppress-health-check', 'all', ...headers.flatMap((h) => ['-H', h])];
   try {
-    const { stdout, stderr } = await promisify(execFile)('python3', args, { env: { ...process.env, PYTHONPATH: PYTHON_LIB_DIR, NO_COLOR: '1' }, maxBuffer: 50_000_000, timeout: 150_000 });
+    const { stdout, stderr } = await promisify(execFile)('python3', args, { cwd: WORK_DIR, env: { ...process.env, PYTHONPATH: PYTHON_LIB_DIR, NO_COLOR: '1' }, maxBuffer: 50_000_000, timeout: 150_000 });
     return { code: 0, out: stdout + stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
