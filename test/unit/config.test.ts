@@ -1,5 +1,5 @@
 /** Settings as the processes read them from the environment (common/config.ts). */
-import { loadConfig } from '../common/config';
+import { loadConfig } from '../../common/config';
 
 test('a setting set to nothing takes its default, not zero', () => {
   const defaults = loadConfig({});

@@ -1,5 +1,5 @@
 /** The lifecycle starter's pace rule (worker/start-pace.ts), on its own. */
-import { BACKLOG_TASKS, SLOW_FACTOR, SLOW_START_MS, StartPace } from '../worker/start-pace';
+import { BACKLOG_TASKS, SLOW_FACTOR, SLOW_START_MS, StartPace } from '../../worker/start-pace';
 
 const calm = { budgetFilled: true, meanStartMs: 20, backlogTasks: 0, failed: false };
 
