@@ -1,6 +1,6 @@
 /**
- * The provider profiles: for each dialect, its event names, envelope, status words, timeout,
- * retry schedule, secret format and switch-off rule. One table; `../shared/spec/providers.md`
+ * The provider profiles: for each dialect, its event names, envelope, signing, status words,
+ * timeout, retry schedule, secret format and switch-off rule. One table; `../shared/spec/providers.md`
  * and the seeds are the source of every value here.
  */
 import { deterministicId, deterministicUuid } from '../ids';
@@ -10,6 +10,7 @@ import type { RouteResource } from '../schemas/routes';
 import type { StopResource } from '../schemas/stops';
 import { isTerminal } from '../stops/lifecycle';
 import { SAMPLE_TRIP_ID } from './sample';
+import { bearerToken, bodyHmacBase64OfDecodedKey, bodyHmacHex, type SignatureScheme, standardWebhooks, timestampedHex, withHeaders } from './signature-schemes';
 
 export const PROVIDERS = ['courrex', 'kourier', 'zippex', 'easyroutes', 'naveera', 'standard'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -80,6 +81,8 @@ export interface ProviderProfile {
   retryDelaysSeconds: readonly number[];
   /** Whether the signature header can carry the old and the new secret during a rotation. */
   multipleSignatures: boolean;
+  /** How a try is signed (common/webhooks/signature-schemes.ts), and the dialect's own headers. */
+  sign: SignatureScheme;
   secretFormat: 'whsec' | 'base64' | 'hex';
   disable: DisablePolicy;
   envelope(input: EnvelopeInput): Record<string, unknown>;
@@ -306,6 +309,7 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
     timeoutMs: 15_000,
     retryDelaysSeconds: DEFAULT_DELAYS,
     multipleSignatures: false,
+    sign: bodyHmacHex('X-Courrex-Signature'),
     secretFormat: 'hex',
     disable: NO_SUCCESS_5_DAYS,
     // The seed shows no envelope; this mirrors its REST objects. A route's start or end is told
@@ -339,6 +343,7 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
     timeoutMs: 15_000,
     retryDelaysSeconds: DEFAULT_DELAYS,
     multipleSignatures: false,
+    sign: bearerToken,
     secretFormat: 'base64',
     disable: NO_SUCCESS_5_DAYS,
     envelope: ({ event, name }) => {
@@ -364,6 +369,7 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
     // The seed: 1st retry 1 min, 2nd 10 min, 3rd (final) 1 h — four tries in all.
     retryDelaysSeconds: [MIN, 10 * MIN, HOUR],
     multipleSignatures: true,
+    sign: timestampedHex('Zippex-Signature'),
     secretFormat: 'whsec',
     disable: { kind: 'failure_rate', windowHours: 24, threshold: 0.9 },
     envelope: ({ event, name, messageId }) => {
@@ -413,6 +419,13 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
     timeoutMs: 15_000,
     retryDelaysSeconds: DEFAULT_DELAYS,
     multipleSignatures: false,
+    sign: withHeaders(bodyHmacBase64OfDecodedKey('X-EasyRoutes-Hmac-Sha256'), (input) => ({
+      'X-EasyRoutes-Event-Id': (JSON.parse(input.body) as { eventId: string }).eventId,
+      'X-EasyRoutes-Topic': input.name,
+      'X-EasyRoutes-Event-Timestamp': input.eventTimestamp,
+      'X-EasyRoutes-Version': 'V2024_07',
+      ...(input.objectId ? { 'X-EasyRoutes-Object-Id': input.objectId } : {}),
+    })),
     secretFormat: 'base64',
     disable: NO_SUCCESS_5_DAYS,
     envelope: ({ event, name, messageId }) => {
@@ -473,6 +486,7 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
     // The seed: immediate, 5 s, 30 s, 2 min, 10 min, 1 h, 4 h, 24 h (8 tries, 29 h 12 min).
     retryDelaysSeconds: [5, 30, 2 * MIN, 10 * MIN, HOUR, 4 * HOUR, 24 * HOUR],
     multipleSignatures: true,
+    sign: withHeaders(timestampedHex('X-Naveera-Signature'), (input) => ({ 'X-Naveera-Event-Type': input.name, 'X-Naveera-Event-Id': input.messageId })),
     secretFormat: 'hex',
     disable: NO_SUCCESS_5_DAYS,
     envelope: ({ event, name, messageId }) => {
@@ -501,6 +515,7 @@ export const PROFILES: Record<ProviderName, ProviderProfile> = {
     timeoutMs: 15_000,
     retryDelaysSeconds: DEFAULT_DELAYS,
     multipleSignatures: true,
+    sign: standardWebhooks,
     secretFormat: 'whsec',
     disable: NO_SUCCESS_5_DAYS,
     envelope: ({ event }) => ({ type: event.type, timestamp: event.created_at, data: event.payload }),
