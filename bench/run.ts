@@ -8,7 +8,8 @@
  * deliveries alone and beside it); the receiver's ceiling; POST /v1/stops under autocannon; a bulk import;
  * the API alone. CPU seconds per delivery are read from /proc for every process of the stack.
  *
- * BENCH_CREATES (default 2000), BENCH_STOPS (default 400 → 2000 events) and BENCH_FANOUT
+ * `npm run bench -- --quick` runs only the delivery phases, smaller (about a minute).
+ * BENCH_CREATES (default 2000; 500 with --quick), BENCH_STOPS (default 400 → 2000 events) and BENCH_FANOUT
  * (default 10) change the load; BENCH_PHASES (e.g. `creations,mix`) runs only some phases;
  * BENCH_CPU_PROFILE=<dir> writes V8 CPU profiles of the API and the worker; BENCH_HUB_ENV
  * (NAME=value,…) passes settings to the hub's processes; BENCH_HOSTILE=<n> gives tenant A only the first
@@ -37,11 +38,13 @@ import { trivialWorkflow } from './lib/trivial-workflow';
 import { sustainedPhase } from './phases/sustained';
 import { setWorkflowStackTraces } from '../worker/stack-traces';
 
-const CREATES = Number(process.env.BENCH_CREATES ?? 2000);
+/** `-- --quick`: only the delivery phases (paced, creations, the ceiling they are judged by), smaller: a change checked in about a minute. */
+const QUICK = process.argv.includes('--quick');
+const CREATES = Number(process.env.BENCH_CREATES ?? (QUICK ? 500 : 2000));
 const STOPS = Number(process.env.BENCH_STOPS ?? 400);
 const FANOUT = Number(process.env.BENCH_FANOUT ?? 10);
 const CONCURRENCY = 20;
-const PHASES = process.env.BENCH_PHASES?.split(',');
+const PHASES = process.env.BENCH_PHASES?.split(',') ?? (QUICK ? ['paced', 'creations', 'ceiling'] : undefined);
 const wanted = (phase: string): boolean => !PHASES || PHASES.includes(phase);
 
 async function waitForDeliveries(receiver: CountingReceiver, expected: number): Promise<void> {
@@ -444,7 +447,7 @@ async function main(): Promise<void> {
     rows.length = 0;
     // The sustained phase's rates are fractions of this one, so it runs for it too.
     const trivialRate = wanted('temporal') || wanted('sustained') ? await temporalPhase(h) : 0;
-    if (wanted('paced')) await pacedPhase(h, receiver, driver.id);
+    if (wanted('paced')) await pacedPhase(h, receiver, driver.id, QUICK ? 5 : 15);
     if (wanted('creations')) {
       await creationPhase(h, receiver, 1);
       await creationPhase(h, receiver, FANOUT);
