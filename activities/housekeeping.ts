@@ -4,9 +4,9 @@
  * retention.
  */
 import { sql } from 'kysely';
-import { PROFILES, type ProviderName } from '../common/webhooks/profiles';
-import { stopSubscriptionDeliveries } from '../common/webhooks/subscription-stop';
-import { startPendingLifecycles } from './lifecycle-starts';
+import { PROFILES, type ProviderName } from '../common/dialects/profiles';
+import { stopSubscriptionDeliveries } from '../common/subscriptions/subscription-stop';
+import { startPendingLifecycles } from '../worker/lifecycle-starts';
 import type { HousekeepingActivities } from '../common/temporal/housekeeping';
 import { type SubscriptionWatchActivities, subscriptionWatchOptions } from '../common/temporal/subscription-watch';
 import { subscriptionWatchWorkflow } from '../workflows/subscription-watch';

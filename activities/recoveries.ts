@@ -7,8 +7,8 @@ import { Context } from '@temporalio/activity';
 import { sql } from 'kysely';
 import { RECOVERY_POLL_MS, RECOVERY_STEP_MAX_WAIT_MS, type RecoveryActivities, type RecoveryWorkflowInput } from '../common/temporal/recovery';
 import { requeueDeliveries } from '../common/deliveries/moves';
-import { triesPerSeries } from '../common/webhooks/profiles';
-import { finishRecovery } from '../common/webhooks/recoveries';
+import { triesPerSeries } from '../common/dialects/profiles';
+import { finishRecovery } from '../common/recoveries/recoveries';
 import type { Db } from '../common/db/connect';
 import type { ActivityDeps } from './deps';
 

@@ -18,7 +18,7 @@ import { brokerTripIdTaken, externalRefTaken } from '../common/stops/conflicts';
 import { canTransition, stopEventId, type StopSource, TRANSITIONS } from '../common/stops/lifecycle';
 import { toStopResource } from '../common/stops/resource';
 import type { StopActivities, StopChange, StopResult } from '../common/temporal/stop-lifecycle';
-import { planDeliveries } from '../common/webhooks/plan';
+import { planDeliveries } from '../common/subscriptions/plan';
 import type { ActivityDeps } from './deps';
 
 /** Columns a change may set: every one but the creation time. */

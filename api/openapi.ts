@@ -22,7 +22,7 @@ import {
   zippexWebhookSchema,
 } from '../common/schemas/webhooks';
 import { actionPath, STOP_STATUSES, TRANSITION_ACTIONS } from '../common/stops/lifecycle';
-import { eventNamesOf, PROVIDERS, type ProviderName } from '../common/webhooks/profiles';
+import { eventNamesOf, PROVIDERS, type ProviderName } from '../common/dialects/profiles';
 
 export const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),

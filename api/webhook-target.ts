@@ -1,5 +1,5 @@
 /** A webhook URL the hub may send to (HTTPS, public address, allowed port), else 400 on `url`. */
-import { checkWebhookUrl, type UrlPolicy, UrlPolicyError } from '../common/webhooks/url-policy';
+import { checkWebhookUrl, type UrlPolicy, UrlPolicyError } from '../common/subscriptions/url-policy';
 import { badRequest, describeValue } from './errors';
 
 export async function checkWebhookTarget(url: string, policy: UrlPolicy): Promise<void> {

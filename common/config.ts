@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import type { UrlPolicy } from './webhooks/url-policy';
+import type { UrlPolicy } from './subscriptions/url-policy';
 
 /** How the workers' delivery queue consumer paces itself (see worker/delivery/queue-consumer.ts). */
 export interface QueueLimits {
@@ -144,7 +144,7 @@ export interface HubConfig {
   workerLanes: Lane[];
   dataDir: string;
   devApiKey?: string;
-  /** Where webhooks may go (see common/webhooks/url-policy.ts). */
+  /** Where webhooks may go (see common/subscriptions/url-policy.ts). */
   urlPolicy: UrlPolicy;
   embedded: { pgPort: number; temporalPort: number; temporalUiPort: number };
   bodyLimit: string;

@@ -11,7 +11,7 @@ import { connectDatabase, type DbHandle } from './db/connect';
 import { migrateToLatest } from './db/migrate';
 import type { Logger } from './logger';
 import { checkServerVersion, connectClient, registerSearchAttributes, waitForNamespace } from './temporal/connection';
-import { SUBSCRIPTION_PLANS } from './webhooks/plan-cache';
+import { SUBSCRIPTION_PLANS } from './subscriptions/plan-cache';
 
 export interface Endpoints {
   databaseUrl: string;

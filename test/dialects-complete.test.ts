@@ -5,7 +5,7 @@
  * changes, and Zippex's own registration calls.
  */
 import { createPartner, createPartnerKey, linkPartner } from '../common/partners/partners';
-import { PROFILES } from '../common/webhooks/profiles';
+import { PROFILES } from '../common/dialects/profiles';
 import { createDriver, createStop, eventually } from './support/fixtures';
 import { startTestHub, type TestHub, type TestTenant } from './support/hub';
 import { type Received, Receiver } from './support/receiver';

@@ -31,7 +31,7 @@ type Trx = Transaction<Database>;
 
 /** Locks a tenant's event counter, which every write that records an event takes last. */
 const tenantRow = (tenantId: string) => (trx: Trx) => trx.selectFrom('tenants').select('id').where('id', '=', tenantId).forUpdate().execute();
-/** Takes the lock that serialises an owner's subscription creates (common/webhooks/subscriptions.ts). */
+/** Takes the lock that serialises an owner's subscription creates (common/subscriptions/subscriptions.ts). */
 const subscriptionLock = (owner: string) => (trx: Trx) => sql`select pg_advisory_xact_lock(hashtextextended(${`subscriptions:${owner}`}, 0))`.execute(trx);
 
 /** Backends of this database waiting for a lock (the holder itself is not). */

@@ -1,8 +1,8 @@
 /**
- * The per-process cache of who receives a tenant's events (common/webhooks/plan-cache.ts): every
+ * The per-process cache of who receives a tenant's events (common/subscriptions/plan-cache.ts): every
  * change reaches every API replica within a second, and on the replica that made it at once.
  */
-import { SubscriptionPlans } from '../common/webhooks/plan-cache';
+import { SubscriptionPlans } from '../common/subscriptions/plan-cache';
 import { createLogger } from '../common/logger';
 import { startTestHub, type TestHub } from './support/hub';
 import { createStop, stopBody } from './support/fixtures';

@@ -2,8 +2,8 @@
  * Every dialect end to end: a real stop and driver lifecycle through the API, delivered to a
  * loopback receiver that checks signatures the way that provider's seed shows.
  */
-import { type CanonicalEvent, deliveryNames, PROFILES, PROVIDERS, type ProviderName } from '../common/webhooks/profiles';
-import * as verify from '../common/webhooks/verify';
+import { type CanonicalEvent, deliveryNames, PROFILES, PROVIDERS, type ProviderName } from '../common/dialects/profiles';
+import * as verify from '../common/dialects/verify';
 import { startTestHub, type TestHub } from './support/hub';
 import { createDriver, createStop } from './support/fixtures';
 import { type Received, Receiver } from './support/receiver';

@@ -1,6 +1,6 @@
 /** Without the development setting, no webhook can reach a private, loopback or metadata address. */
-import { isPublicAddress } from '../common/webhooks/url-policy';
-import { SecretBox } from '../common/webhooks/secrets';
+import { isPublicAddress } from '../common/subscriptions/url-policy';
+import { SecretBox } from '../common/subscriptions/secrets';
 import { startTestHub, type TestHub } from './support/hub';
 import { createStop, eventually } from './support/fixtures';
 import { Receiver } from './support/receiver';

@@ -11,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../common/logger';
 import { METRICS } from '../common/metrics/registry';
 import { workflowTaskBacklog } from '../common/temporal/task-queue-backlog';
-import { startPendingLifecycles, type StarterTarget } from '../activities/lifecycle-starts';
+import { startPendingLifecycles, type StarterTarget } from './lifecycle-starts';
 import { Coalescer } from './coalescer';
 import { StartPace } from './start-pace';
 

@@ -15,7 +15,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { sql } from 'kysely';
 import type { Db } from '../../common/db/connect';
 import { deterministicId, deterministicUuid, type IdPrefix, newId } from '../../common/ids';
-import type { SecretBox } from '../../common/webhooks/secrets';
+import type { SecretBox } from '../../common/subscriptions/secrets';
 import { ApiError } from '../errors';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;

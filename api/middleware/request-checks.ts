@@ -6,7 +6,7 @@
  */
 import type { Request, RequestHandler } from 'express';
 import type { ApiContext } from '../context';
-import { SecretBox } from '../../common/webhooks/secrets';
+import { SecretBox } from '../../common/subscriptions/secrets';
 import { idempotency } from './idempotency';
 import { inputGuard } from './input-guard';
 import { jsonBody } from './json-body';

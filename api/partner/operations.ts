@@ -32,7 +32,7 @@ import {
   tripSchema,
   uuidParam,
 } from '../../common/schemas/partner';
-import { NAVEERA_API_VERSION } from '../../common/webhooks/profiles';
+import { NAVEERA_API_VERSION } from '../../common/dialects/profiles';
 import { buildOpenApiDocument, type Operation } from '../openapi-document';
 
 export const PARTNER_BASE = '/api/partner/v1';

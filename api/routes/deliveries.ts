@@ -2,9 +2,9 @@
 import { Router } from 'express';
 import { emptyBody } from '../../common/schemas/primitives';
 import { deliveryIdSchema, deliveryListQuerySchema } from '../../common/schemas/webhooks';
-import { retryFailedDelivery } from '../../common/webhooks/manual-retry';
-import { ownedBy } from '../../common/webhooks/subscriptions';
-import { toAttemptResource, toDeliveryResource } from '../../common/webhooks/resource';
+import { retryFailedDelivery } from '../../common/deliveries/manual-retry';
+import { ownedBy } from '../../common/subscriptions/subscriptions';
+import { toAttemptResource, toDeliveryResource } from '../../common/deliveries/resource';
 import type { ApiContext } from '../context';
 import { ApiError, notFound } from '../errors';
 import { authOf } from '../middleware/auth';

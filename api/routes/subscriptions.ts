@@ -3,10 +3,10 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { appendEvents } from '../../common/events/append';
 import { subscriptionCreateSchema, subscriptionEventsSchema, subscriptionIdSchema, subscriptionPatchSchema } from '../../common/schemas/webhooks';
-import { deliveryIdFor, PROFILES, type ProviderName } from '../../common/webhooks/profiles';
-import { toSubscriptionResource } from '../../common/webhooks/resource';
-import { sampleStop } from '../../common/webhooks/sample';
-import { SecretBox } from '../../common/webhooks/secrets';
+import { deliveryIdFor, PROFILES, type ProviderName } from '../../common/dialects/profiles';
+import { toSubscriptionResource } from '../../common/subscriptions/resource';
+import { sampleStop } from '../../common/dialects/sample';
+import { SecretBox } from '../../common/subscriptions/secrets';
 import {
   createSubscription,
   deleteSubscription,
@@ -15,7 +15,7 @@ import {
   rotateSubscriptionSecret,
   SubscriptionLimitReached,
   updateSubscription,
-} from '../../common/webhooks/subscriptions';
+} from '../../common/subscriptions/subscriptions';
 import type { ApiContext } from '../context';
 import { ApiError, conflict, notFound, validationError } from '../errors';
 import { authOf } from '../middleware/auth';

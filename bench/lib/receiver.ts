@@ -6,7 +6,7 @@
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyStandard } from '../../common/webhooks/verify';
+import { verifyStandard } from '../../common/dialects/verify';
 
 export class CountingReceiver {
   private server!: Server;

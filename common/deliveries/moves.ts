@@ -14,8 +14,8 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../db/connect';
 import type { DeliveryStatus } from '../db/schema';
 import { CHANNELS, notify } from '../events/notify';
-import type { PlannedDelivery } from '../webhooks/plan';
-import { type CanonicalEvent, PROFILES, PROVIDERS, type ProviderName } from '../webhooks/profiles';
+import type { PlannedDelivery } from '../subscriptions/plan';
+import { type CanonicalEvent, PROFILES, PROVIDERS, type ProviderName } from '../dialects/profiles';
 
 type Move = { readonly from: readonly DeliveryStatus[]; readonly to: readonly DeliveryStatus[] };
 

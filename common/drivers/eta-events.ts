@@ -10,7 +10,7 @@ import type { DriverRow } from '../db/schema';
 import { eventWrites, type NewEvent, notifyIfQueued } from '../events/append';
 import { newId } from '../ids';
 import { toStopResource } from '../stops/resource';
-import { activeSubscriptions, planDeliveries } from '../webhooks/plan';
+import { activeSubscriptions, planDeliveries } from '../subscriptions/plan';
 import { etaMinutes } from './eta';
 
 /** The smallest move of the arrival time worth telling subscribers about. */

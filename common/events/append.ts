@@ -10,8 +10,8 @@
  */
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/schema';
-import { type CanonicalEvent, deliveryNames, messageIdFor } from '../webhooks/profiles';
-import { activeSubscriptions, type EventToPlan, planDeliveries, type PlannedDelivery } from '../webhooks/plan';
+import { type CanonicalEvent, deliveryNames, messageIdFor } from '../dialects/profiles';
+import { activeSubscriptions, type EventToPlan, planDeliveries, type PlannedDelivery } from '../subscriptions/plan';
 import { queueDeliveries } from '../deliveries/moves';
 import { CHANNELS } from './notify';
 

@@ -1,5 +1,5 @@
 /** Served at /api/partner/v1/changelog: what changed in the Partner API on this hub, newest first. */
-import { NAVEERA_API_VERSION } from '../webhooks/profiles';
+import { NAVEERA_API_VERSION } from '../dialects/profiles';
 
 export const PARTNER_CHANGELOG = {
   current_version: NAVEERA_API_VERSION,

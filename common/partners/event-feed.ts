@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/connect';
 import { iso } from '../iso';
-import { type CanonicalEvent, NAVEERA_API_VERSION, PROFILES } from '../webhooks/profiles';
+import { type CanonicalEvent, NAVEERA_API_VERSION, PROFILES } from '../dialects/profiles';
 
 export interface FeedQuery {
   since?: Date;

@@ -4,7 +4,7 @@
  * webhook dialect can never disagree. `en_route` is a Naveera status the hub never reaches.
  */
 import { FAILURE_REASONS, STOP_STATUSES } from '../stops/lifecycle';
-import { statusWordOf } from '../webhooks/profiles';
+import { statusWordOf } from '../dialects/profiles';
 
 export const TRIP_STATUSES = ['scheduled', 'assigned', 'en_route', 'arrived', 'in_progress', 'finished', 'canceled', 'no_show'] as const;
 export type TripStatus = (typeof TRIP_STATUSES)[number];

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/connect';
 import { iso } from '../iso';
 import type { Trip } from '../schemas/partner';
-import { naveeraTrip } from '../webhooks/profiles';
+import { naveeraTrip } from '../dialects/profiles';
 
 /** The stops of one partner, with what a trip shows (the driver's name). */
 export function tripsOf(db: Db, partnerId: string) {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { PARTNER_SCOPES } from '../partners/scopes';
 import { TRIP_GROUPS, TRIP_STATUSES } from '../partners/trip-status';
-import { eventNamesOf } from '../webhooks/profiles';
+import { eventNamesOf } from '../dialects/profiles';
 import { DELIVERY_STATUSES } from './webhooks';
 import { decimalParam, plainString, text } from './primitives';
 

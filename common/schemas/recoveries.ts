@@ -31,6 +31,7 @@ export const replaySchema = z
 export type ReplayInput = z.infer<typeof replaySchema>;
 
 export const STATS_WINDOWS = { '1h': { ms: 3_600_000, bucket: '5 minutes' }, '24h': { ms: 86_400_000, bucket: '1 hour' }, '7d': { ms: 7 * 86_400_000, bucket: '6 hours' } } as const;
+export type StatsWindow = keyof typeof STATS_WINDOWS;
 export const statsQuerySchema = z.strictObject({ window: z.enum(['1h', '24h', '7d']).default('24h') });
 
 export const recoveryResourceSchema = z.object({

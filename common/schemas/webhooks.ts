@@ -1,6 +1,6 @@
 /** Request and response schemas for subscriptions, deliveries and the events feed. */
 import { z } from 'zod';
-import { CANONICAL_EVENTS, eventNamesOf, PROVIDERS, type ProviderName } from '../webhooks/profiles';
+import { CANONICAL_EVENTS, eventNamesOf, PROVIDERS, type ProviderName } from '../dialects/profiles';
 import { decimalParam, idParam, isoDateTime, limitParam, nonEmptyPatch, plainString, text } from './primitives';
 
 const MAX_RETRY_DELAY_SECONDS = 2 * 24 * 3600;

@@ -15,7 +15,7 @@ import type { Database, GeocodedColumn, StopRow } from '../db/schema';
 import { geocodeAtWrite } from '../geocoding/at-write';
 import { eventWrites, type NewEvent, notifyIfQueued } from '../events/append';
 import type { StopCreateInput } from '../schemas/stops';
-import { activeSubscriptions, planDeliveries } from '../webhooks/plan';
+import { activeSubscriptions, planDeliveries } from '../subscriptions/plan';
 import { stopColumns } from './columns';
 import { stopEventId, type StopSource } from './lifecycle';
 import { toStopResource } from './resource';

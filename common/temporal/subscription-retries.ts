@@ -12,7 +12,7 @@
  */
 import type { WorkflowStartOptions } from '@temporalio/client';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ProviderName } from '../webhooks/profiles';
+import type { ProviderName } from '../dialects/profiles';
 import { SA } from './search-attributes';
 import { fairShareOf } from './fair-share';
 

@@ -3,10 +3,10 @@
  * seeds' tables, and each signed body through the verification code of that provider's seed.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { type CanonicalEvent, deliveryNames, eventNamesOf, type HubEvent, messageIdFor, PROFILES, PROVIDERS, type ProviderName } from '../../common/webhooks/profiles';
-import { sampleStop } from '../../common/webhooks/sample';
-import { generateSecret } from '../../common/webhooks/secrets';
-import { signatureHeaders } from '../../common/webhooks/signing';
+import { type CanonicalEvent, deliveryNames, eventNamesOf, type HubEvent, messageIdFor, PROFILES, PROVIDERS, type ProviderName } from '../../common/dialects/profiles';
+import { sampleStop } from '../../common/dialects/sample';
+import { generateSecret } from '../../common/subscriptions/secrets';
+import { signatureHeaders } from '../../common/dialects/signing';
 import { SEED_VERIFIERS } from '../support/seed-verifiers';
 
 /** What each seed calls a stop's moves (../shared/seeds; ../shared/spec/providers.md). */

@@ -1,7 +1,7 @@
 /** Where a webhook may go, what a cursor may be, what a request may carry: the pure guards. */
 import { decodeCursor, encodeCursor, page } from '../../api/pagination';
 import { findUnsafeInput, MAX_DEPTH } from '../../api/middleware/input-guard';
-import { checkUrlShape, isPublicAddress, UrlPolicyError } from '../../common/webhooks/url-policy';
+import { checkUrlShape, isPublicAddress, UrlPolicyError } from '../../common/subscriptions/url-policy';
 import { ApiError } from '../../api/errors';
 
 describe('public addresses only (SSRF forms)', () => {

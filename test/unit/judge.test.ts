@@ -1,5 +1,5 @@
-/** What one try means for its delivery (common/webhooks/judge.ts), per the profile rules. */
-import { judgeTry, type TryPlan } from '../../common/webhooks/judge';
+/** What one try means for its delivery (common/deliveries/judge.ts), per the profile rules. */
+import { judgeTry, type TryPlan } from '../../common/deliveries/judge';
 
 const plan = (attempt: number, delaysSeconds = [5, 60, 600], extra: Partial<TryPlan> = {}): TryPlan => ({ attempt, maxAttempts: delaysSeconds.length + 1, retryBase: 0, delaysSeconds, ...extra });
 const answer = (statusCode: number | null, extra: { error?: string | null; retryAfterSeconds?: number | null } = {}) => ({ statusCode, error: extra.error ?? null, retryAfterSeconds: extra.retryAfterSeconds ?? null });

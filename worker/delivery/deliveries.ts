@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { HubConfig } from '../../common/config';
 import type { Db } from '../../common/db/connect';
 import type { Logger } from '../../common/logger';
-import { SecretBox } from '../../common/webhooks/secrets';
+import { SecretBox } from '../../common/subscriptions/secrets';
 import { DeliveryQueueConsumer } from './queue-consumer';
 import { createSender } from './send-try';
 import { type TryCount, TryRecorder } from './try-recorder';

@@ -4,10 +4,10 @@
  */
 import type { HubConfig } from '../../common/config';
 import type { ClaimedDelivery } from '../../common/deliveries/moves';
-import { type AttemptOutcome, postOnce } from '../../common/webhooks/http-attempt';
-import { messageIdFor, PROFILES } from '../../common/webhooks/profiles';
-import type { SecretBox } from '../../common/webhooks/secrets';
-import { signatureHeaders } from '../../common/webhooks/signing';
+import { type AttemptOutcome, postOnce } from '../../common/deliveries/http-attempt';
+import { messageIdFor, PROFILES } from '../../common/dialects/profiles';
+import type { SecretBox } from '../../common/subscriptions/secrets';
+import { signatureHeaders } from '../../common/dialects/signing';
 
 
 export interface SentTry {

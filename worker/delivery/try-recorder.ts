@@ -11,9 +11,9 @@ import { recordTries, type Recorded, type TryRecord } from '../../common/deliver
 import { hostOf, type RetryWake, wakeRetryTimers } from '../../common/deliveries/retry-wake';
 import type { Logger } from '../../common/logger';
 import { METRICS } from '../../common/metrics/registry';
-import { judgeTry, type Judgement } from '../../common/webhooks/judge';
-import { retryDelaysOf } from '../../common/webhooks/profiles';
-import { stopSubscriptionDeliveries } from '../../common/webhooks/subscription-stop';
+import { judgeTry, type Judgement } from '../../common/deliveries/judge';
+import { retryDelaysOf } from '../../common/dialects/profiles';
+import { stopSubscriptionDeliveries } from '../../common/subscriptions/subscription-stop';
 import { subscriptionRetriesWorkflow } from '../../workflows/subscription-retries';
 import type { SentTry } from './send-try';
 

@@ -1,7 +1,7 @@
 /** Public system endpoints (health, time, changelog, the document) and the caller's own account. */
 import { Router } from 'express';
 import { PARTNER_CHANGELOG } from '../../../common/partners/changelog';
-import { NAVEERA_API_VERSION } from '../../../common/webhooks/profiles';
+import { NAVEERA_API_VERSION } from '../../../common/dialects/profiles';
 import type { ApiContext } from '../../context';
 import { dependencyChecks } from '../../routes/public';
 import { partnerOf } from '../auth';

@@ -1,7 +1,7 @@
 /**
  * A partner's webhooks: subscriptions (naveera dialect; they receive the events of the partner's
  * trips from every tenant), deliveries known by integer ids, manual retry, and events polling.
- * The rules are the same store's as the /v1 API's (common/webhooks/subscriptions.ts).
+ * The rules are the same store's as the /v1 API's (common/subscriptions/subscriptions.ts).
  */
 import { type Request, Router } from 'express';
 import { z } from 'zod';
@@ -18,10 +18,10 @@ import {
   partnerSubscriptionPatchSchema,
   uuidParam,
 } from '../../../common/schemas/partner';
-import { retryFailedDelivery } from '../../../common/webhooks/manual-retry';
-import { type CanonicalEvent, messageIdFor, type ProviderName } from '../../../common/webhooks/profiles';
-import { toSubscriptionResource } from '../../../common/webhooks/resource';
-import { SecretBox } from '../../../common/webhooks/secrets';
+import { retryFailedDelivery } from '../../../common/deliveries/manual-retry';
+import { type CanonicalEvent, messageIdFor, type ProviderName } from '../../../common/dialects/profiles';
+import { toSubscriptionResource } from '../../../common/subscriptions/resource';
+import { SecretBox } from '../../../common/subscriptions/secrets';
 import {
   createSubscription,
   deleteSubscription,
@@ -30,7 +30,7 @@ import {
   rotateSubscriptionSecret,
   SubscriptionLimitReached,
   updateSubscription,
-} from '../../../common/webhooks/subscriptions';
+} from '../../../common/subscriptions/subscriptions';
 import type { ApiContext } from '../../context';
 import { ApiError } from '../../errors';
 import { createdUuidFor } from '../../middleware/idempotency';

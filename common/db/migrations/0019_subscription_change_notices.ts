@@ -4,7 +4,7 @@ import { type Kysely, sql } from 'kysely';
  * Every change to what a subscription receives (created, deleted, enabled, disabled, its dialect,
  * filter or schedule) sends a NOTIFY on `hub_subscriptions` with its owner's id, whoever wrote it
  * (the API, the recorder's auto-disable, `hub-admin`, a migration): each process's cache of
- * subscription plans (common/webhooks/plan-cache.ts) drops that owner's entry. A try's counters
+ * subscription plans (common/subscriptions/plan-cache.ts) drops that owner's entry. A try's counters
  * (`consecutive_failures`, `retry_wake_at`) change nothing cached and send nothing.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {

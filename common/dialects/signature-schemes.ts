@@ -1,5 +1,5 @@
 /**
- * The ways the seeds sign a webhook, as functions a profile row names (common/webhooks/profiles.ts
+ * The ways the seeds sign a webhook, as functions a profile row names (common/dialects/profiles.ts
  * `sign`). The body given is byte-for-byte the body sent; `secrets` is newest first and holds more
  * than one only while a rotation overlaps, for dialects whose header can carry several.
  */

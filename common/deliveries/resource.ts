@@ -1,30 +1,6 @@
-/** Subscription, delivery and attempt rows as the API shows them (never a secret). */
-import type { AttemptRow, DeliveryRow, SubscriptionRow } from '../db/schema';
+/** Delivery and attempt rows as the API shows them. */
+import type { AttemptRow, DeliveryRow } from '../db/schema';
 import { iso } from '../iso';
-import type { SubscriptionResource } from '../schemas/webhooks';
-import type { ProviderName } from './profiles';
-
-
-export function toSubscriptionResource(row: SubscriptionRow): SubscriptionResource {
-  return {
-    id: row.id,
-    provider: row.provider as ProviderName,
-    url: row.url,
-    events: row.events,
-    name: row.name,
-    description: row.description,
-    retry_schedule: row.retry_schedule,
-    is_active: row.is_active,
-    consecutive_failures: row.consecutive_failures,
-    last_success_at: iso(row.last_success_at),
-    last_failure_at: iso(row.last_failure_at),
-    disabled_at: iso(row.disabled_at),
-    disabled_reason: row.disabled_reason,
-    secret_rotated_at: iso(row.secret_rotated_at),
-    created_at: iso(row.created_at),
-    updated_at: iso(row.updated_at),
-  };
-}
 
 export function toDeliveryResource(row: DeliveryRow) {
   return {

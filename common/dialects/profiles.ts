@@ -81,7 +81,7 @@ export interface ProviderProfile {
   retryDelaysSeconds: readonly number[];
   /** Whether the signature header can carry the old and the new secret during a rotation. */
   multipleSignatures: boolean;
-  /** How a try is signed (common/webhooks/signature-schemes.ts), and the dialect's own headers. */
+  /** How a try is signed (common/dialects/signature-schemes.ts), and the dialect's own headers. */
   sign: SignatureScheme;
   secretFormat: 'whsec' | 'base64' | 'hex';
   disable: DisablePolicy;

@@ -5,7 +5,7 @@
  * become U+FFFD), and an error in words that never tell a refused port from a filtered one.
  */
 import { Agent, errors as undiciErrors, request } from 'undici';
-import { assertLiteralAllowed, checkUrlShape, guardedLookup, UrlPolicyError, type UrlPolicy } from './url-policy';
+import { assertLiteralAllowed, checkUrlShape, guardedLookup, UrlPolicyError, type UrlPolicy } from '../subscriptions/url-policy';
 
 export const RESPONSE_CAPTURE_BYTES = 4096;
 /** Below every dialect's timeout (5 s at least), so a filtered port fails as a refused one does. */

@@ -10,7 +10,7 @@ import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db } from '../db/connect';
 import type { Database, SubscriptionRow } from '../db/schema';
 import { SUBSCRIPTION_PLANS } from './plan-cache';
-import { PROFILES, type ProviderName } from './profiles';
+import { PROFILES, type ProviderName } from '../dialects/profiles';
 import { generateSecret, type SecretBox } from './secrets';
 import { stopSubscriptionDeliveries } from './subscription-stop';
 

@@ -3,7 +3,7 @@
  * AES-256-GCM under a key derived from HUB_SECRET_KEY, decrypted only to sign.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { PROFILES, type ProviderName } from './profiles';
+import { PROFILES, type ProviderName } from '../dialects/profiles';
 
 /** Development only: production sets HUB_SECRET_KEY (docker-compose.yml requires it). */
 const DEV_SECRET_KEY = 'dispatch-hub development key: never use in production';

@@ -11,7 +11,7 @@ import type { SubscriptionRow } from '../db/schema';
 import { iso } from '../iso';
 import { lockTenantFor, QuotaExceededError, recoveriesInFlight, tenantQuotas } from '../quotas';
 import type { RecoveryResource } from '../schemas/recoveries';
-import { planDeliveries } from './plan';
+import { planDeliveries } from '../subscriptions/plan';
 
 export interface NewRecovery {
   id: string;

@@ -5,9 +5,9 @@
  */
 import type { Db } from '../db/connect';
 import type { DeliveryRow, DeliveryStatus } from '../db/schema';
-import { requeueDeliveries } from '../deliveries/moves';
-import { triesPerSeries } from './profiles';
-import { ownedBy, type WebhookOwner } from './subscriptions';
+import { requeueDeliveries } from './moves';
+import { triesPerSeries } from '../dialects/profiles';
+import { ownedBy, type WebhookOwner } from '../subscriptions/subscriptions';
 
 export type ManualRetry =
   | { outcome: 'not_found' }

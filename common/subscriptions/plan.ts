@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { type Owner, SUBSCRIPTION_PLANS } from './plan-cache';
-import { type CanonicalEvent, deliveryIdFor, deliveryNames, type ProviderName, triesPerSeries } from './profiles';
+import { type CanonicalEvent, deliveryIdFor, deliveryNames, type ProviderName, triesPerSeries } from '../dialects/profiles';
 
 export interface EventToPlan {
   id: string;
@@ -47,7 +47,7 @@ const activeOnes = (db: Kysely<Database>) =>
 
 /**
  * The active subscriptions of a tenant (or just one of them), and of the given partners: from the
- * process's cache (common/webhooks/plan-cache.ts), reading Postgres only for owners not in it.
+ * process's cache (common/subscriptions/plan-cache.ts), reading Postgres only for owners not in it.
  */
 export async function activeSubscriptions(
   db: Kysely<Database>,
