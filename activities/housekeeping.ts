@@ -4,7 +4,7 @@
  * retention.
  */
 import { sql } from 'kysely';
-import { PROFILES, type ProviderName } from '../common/dialects/profiles';
+import { PROFILES } from '../common/dialects/profiles';
 import { stopSubscriptionDeliveries } from '../common/subscriptions/subscription-stop';
 import { startPendingLifecycles } from '../worker/lifecycle-starts';
 import type { HousekeepingActivities } from '../common/temporal/housekeeping';
@@ -85,7 +85,7 @@ export function housekeepingActivities({ db, temporal, config, logger }: Activit
         .execute();
       const woken = await wakeRetryTimers(
         { temporal, taskQueue: config.taskQueues.timers, workflow: subscriptionRetriesWorkflow },
-        overdue.map((s) => ({ input: { subscriptionId: s.id, tenantId: s.tenant_id, partnerId: s.partner_id, provider: s.provider as ProviderName, host: hostOf(s.url) }, at: s.due ?? new Date() })),
+        overdue.map((s) => ({ input: { subscriptionId: s.id, tenantId: s.tenant_id, partnerId: s.partner_id, provider: s.provider, host: hostOf(s.url) }, at: s.due ?? new Date() })),
       );
       if (started || woken.length) logger.info({ lifecycles_started: started, retry_timers_woken: woken.length }, 'sweep finished work left undone');
       return started + woken.length;
@@ -101,7 +101,7 @@ export function housekeepingActivities({ db, temporal, config, logger }: Activit
         .execute();
       const disabled: string[] = [];
       for (const sub of subs) {
-        const policy = PROFILES[sub.provider as ProviderName].disable;
+        const policy = PROFILES[sub.provider].disable;
         if (policy.kind === 'failure_rate') {
           await watchIfFailing(sub.id, policy);
           continue;

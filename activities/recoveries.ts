@@ -10,6 +10,7 @@ import { requeueDeliveries } from '../common/deliveries/moves';
 import { triesPerSeries } from '../common/dialects/profiles';
 import { finishRecovery } from '../common/recoveries/recoveries';
 import type { Db } from '../common/db/connect';
+import type { SubscriptionRow } from '../common/db/schema';
 import type { ActivityDeps } from './deps';
 
 /** Where a recovery stands: not handed over yet, handed over and not yet tried, and whether it still runs. */
@@ -32,7 +33,7 @@ async function standing(db: Db, recoveryId: string): Promise<{ remaining: number
 
 export function recoveryActivities({ db }: ActivityDeps): RecoveryActivities {
   /** Marks and hands over the next batch in one transaction: a retried step never does either twice, and a recovery cancelled meanwhile hands nothing over. */
-  const handOver = async (input: RecoveryWorkflowInput, sub: { provider: string; retry_schedule: number[] | null }): Promise<number> =>
+  const handOver = async (input: RecoveryWorkflowInput, sub: Pick<SubscriptionRow, 'provider' | 'retry_schedule'>): Promise<number> =>
     db.transaction().execute(async (trx) => {
       // The row lock orders this against finishRecovery: after a cancel, nothing more goes.
       const rec = await trx.selectFrom('webhook_recoveries').select('status').where('id', '=', input.recoveryId).forUpdate().executeTakeFirst();

@@ -11,6 +11,7 @@ import { assignmentProblem } from '../common/drivers/assignment';
 import { geocodeAtWrite } from '../common/geocoding/at-write';
 import { isPermanentDbError, raceAnswer } from '../common/db/errors';
 import type { Database, StopRow } from '../common/db/schema';
+import type { CanonicalEvent } from '../common/dialects/profiles';
 import { eventWrites, notifyIfQueued } from '../common/events/append';
 import type { ActionPayloads } from '../common/schemas/stops';
 import { stopColumns } from '../common/stops/columns';
@@ -92,7 +93,7 @@ async function tryChange(db: Kysely<Database>, geocoderUrl: string | undefined, 
 
   const now = new Date();
   let columns: ChangedColumns;
-  let eventType: string;
+  let eventType: CanonicalEvent;
   if (change.kind === 'transition') {
     if (!canTransition(change.action, row.status)) {
       return { ok: false, type: 'InvalidTransition', message: `cannot ${change.action} a stop that is ${row.status}`, details: { current_status: row.status } };

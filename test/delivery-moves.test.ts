@@ -4,11 +4,12 @@
  */
 import { sql } from 'kysely';
 import type { DeliveryStatus } from '../common/db/schema';
+import { DELIVERY_STATUSES } from '../common/schemas/webhooks';
 import { cancelSubscriptionDeliveries, canMove, claimDue, DELIVERY_MOVES, PROBE_AFTER_FAILURES, recordTries, requeueDeliveries } from '../common/deliveries/moves';
 import { createStop } from './support/fixtures';
 import { startTestHub, type TestHub } from './support/hub';
 
-const ALL: DeliveryStatus[] = ['pending', 'retrying', 'succeeded', 'failed', 'cancelled'];
+const ALL: DeliveryStatus[] = [...DELIVERY_STATUSES];
 
 test('the table: every status is reached, only a try ends one, and only the retry timer moves a waiting one back', () => {
   const reached = new Set(Object.values(DELIVERY_MOVES).flatMap((m) => [...m.to]));

@@ -19,7 +19,7 @@ export function deliveryRoutes(ctx: ApiContext): Router {
     let query = db.selectFrom('webhook_deliveries').where(ownedBy({ tenantId: authOf(req).tenantId }));
     if (q.subscription_id) query = query.where('subscription_id', '=', q.subscription_id);
     if (q.event_id) query = query.where('event_id', '=', q.event_id);
-    if (q.event_type) query = query.where('event_type', '=', q.event_type);
+    if (q.event_type) query = query.where('name', '=', q.event_type);
     if (q.status) query = query.where('status', '=', q.status);
     const [rows, count] = await Promise.all([
       query.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(q.page_size).offset((q.page - 1) * q.page_size).execute(),

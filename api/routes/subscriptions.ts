@@ -3,7 +3,7 @@ import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { appendEvents } from '../../common/events/append';
 import { subscriptionCreateSchema, subscriptionEventsSchema, subscriptionIdSchema, subscriptionPatchSchema } from '../../common/schemas/webhooks';
-import { deliveryIdFor, PROFILES, type ProviderName } from '../../common/dialects/profiles';
+import { deliveryIdFor, PROFILES } from '../../common/dialects/profiles';
 import { toSubscriptionResource } from '../../common/subscriptions/resource';
 import { sampleStop } from '../../common/dialects/sample';
 import { SecretBox } from '../../common/subscriptions/secrets';
@@ -63,7 +63,7 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
     const sub = await loadSubscription(req);
     const patch = parseBody(subscriptionPatchSchema, req);
     if (patch.events) {
-      const check = subscriptionEventsSchema(sub.provider as ProviderName).safeParse({ events: patch.events });
+      const check = subscriptionEventsSchema(sub.provider).safeParse({ events: patch.events });
       if (!check.success) throw validationError(check.error, patch);
     }
     if (patch.url) await checkWebhookTarget(patch.url, config.urlPolicy);
@@ -93,7 +93,7 @@ export function subscriptionRoutes(ctx: ApiContext): Router {
     const now = new Date().toISOString();
     // Queued for this subscription only.
     await appendEvents(db, tenantId, [{ id: eventId, type: 'test', subjectType: 'test', subjectId: sub.id, payload: sampleStop(now) }], { onlySubscriptionId: sub.id });
-    const testName = PROFILES[sub.provider as ProviderName].names.test?.[0];
+    const testName = PROFILES[sub.provider].names.test?.[0];
     res.status(202).json({
       event_id: eventId,
       delivery_id: testName ? deliveryIdFor(eventId, sub.id, testName) : null,

@@ -19,6 +19,7 @@ import * as m0016 from './migrations/0016_delivery_claim_indexes';
 import * as m0017 from './migrations/0017_due_retries_index';
 import * as m0018 from './migrations/0018_rate_limit_leases';
 import * as m0019 from './migrations/0019_subscription_change_notices';
+import * as m0020 from './migrations/0020_delivery_name_column';
 
 const migrations: Record<string, Migration> = {
   '0001_tenants_and_keys': m0001,
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '0017_due_retries_index': m0017,
   '0018_rate_limit_leases': m0018,
   '0019_subscription_change_notices': m0019,
+  '0020_delivery_name_column': m0020,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

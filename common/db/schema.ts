@@ -3,7 +3,10 @@
  * Migrations in ./migrations create exactly these columns.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { CanonicalEvent, ProviderName } from '../dialects/profiles';
 import type { PartnerTier } from '../partners/scopes';
+import type { DELIVERY_STATUSES } from '../schemas/webhooks';
+import type { PAYMENT_METHODS, StopStatus } from '../stops/lifecycle';
 import type { RouteStatus } from '../schemas/routes';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -69,7 +72,7 @@ export interface GeocodedColumn {
 export interface StopsTable {
   id: string;
   tenant_id: string;
-  status: string;
+  status: StopStatus;
   /** Number of changes applied (creation is 1); the per-stop event sequence number. */
   version: number;
   address: string;
@@ -77,7 +80,7 @@ export interface StopsTable {
   phone: string | null;
   /** numeric comes back from pg as a string, to keep cents exact. */
   order_amount: ColumnType<string | null, number | string | null, number | string | null>;
-  payment_method: string | null;
+  payment_method: (typeof PAYMENT_METHODS)[number] | null;
   time_window_from: Timestamp | null;
   time_window_to: Timestamp | null;
   notes: string | null;
@@ -151,7 +154,7 @@ export interface EventsTable {
   tenant_id: string;
   /** Commit-ordered per tenant; the polling cursor. bigint comes back as a string. */
   position: ColumnType<string, string | number, never>;
-  type: string;
+  type: CanonicalEvent;
   subject_type: 'stop' | 'driver' | 'route' | 'test';
   subject_id: string;
   sequence: number | null;
@@ -166,7 +169,7 @@ export interface WebhookSubscriptionsTable {
   /** The owner: a tenant, or a partner (exactly one of the two). */
   tenant_id: string | null;
   partner_id: string | null;
-  provider: string;
+  provider: ProviderName;
   url: string;
   events: string[];
   name: string | null;
@@ -192,7 +195,8 @@ export interface WebhookSubscriptionsTable {
   updated_at: UpdatedAt;
 }
 
-export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
+/** One list of a delivery's statuses: the API's enum (common/schemas/webhooks.ts). */
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface WebhookDeliveriesTable {
   id: string;
@@ -204,7 +208,8 @@ export interface WebhookDeliveriesTable {
   subscription_id: string;
   event_id: string;
   /** The event's name in the subscription's provider dialect. */
-  event_type: string;
+  /** The event's name in the subscription's dialect (one event may have two: two deliveries). */
+  name: string;
   status: DeliveryStatus;
   attempt_count: ColumnType<number, number | undefined, number>;
   max_attempts: number;

@@ -54,8 +54,8 @@ const fromStatuses = (move: DeliveryMove): RawBuilder<unknown> => sql`${[...DELI
  * (common/events/append.ts): nothing is queued unless the change (`changed`) wrote something.
  */
 export const queueDeliveries = (deliveries: readonly PlannedDelivery[]): RawBuilder<unknown> => sql`
-      insert into webhook_deliveries (id, tenant_id, partner_id, subscription_id, event_id, event_type, status, max_attempts, next_retry_at)
-      select d.id, d.tenant_id, d.partner_id, d.subscription_id, d.event_id, d.event_type, 'pending', d.max_attempts, now()
+      insert into webhook_deliveries (id, tenant_id, partner_id, subscription_id, event_id, name, status, max_attempts, next_retry_at)
+      select d.id, d.tenant_id, d.partner_id, d.subscription_id, d.event_id, d.name, 'pending', d.max_attempts, now()
       from jsonb_populate_recordset(null::webhook_deliveries, ${JSON.stringify(deliveries)}::jsonb) d
       where exists (select 1 from changed)
       on conflict (id) do nothing`;
@@ -64,8 +64,8 @@ export const queueDeliveries = (deliveries: readonly PlannedDelivery[]): RawBuil
 export async function queuePlaceholders(trx: Db, planned: readonly PlannedDelivery[]): Promise<void> {
   if (!planned.length) return;
   await sql`
-    insert into webhook_deliveries (id, tenant_id, partner_id, subscription_id, event_id, event_type, status, max_attempts, next_retry_at)
-    select d.id, d.tenant_id, d.partner_id, d.subscription_id, d.event_id, d.event_type, 'cancelled', d.max_attempts, null
+    insert into webhook_deliveries (id, tenant_id, partner_id, subscription_id, event_id, name, status, max_attempts, next_retry_at)
+    select d.id, d.tenant_id, d.partner_id, d.subscription_id, d.event_id, d.name, 'cancelled', d.max_attempts, null
     from jsonb_populate_recordset(null::webhook_deliveries, ${JSON.stringify(planned)}::jsonb) d
     on conflict (id) do nothing`.execute(trx);
 }
@@ -201,7 +201,7 @@ ${lockInLine(sql`room.probing and w.attempt_count > 0`, perSubscription)}
     set lease_until = now() + make_interval(secs => case s.provider ${leaseSeconds} else ${30 + LEASE_MARGIN_SECONDS}::int end)
     from chosen, webhook_subscriptions s, events e left join stops st on e.subject_type = 'stop' and st.id = e.subject_id
     where d.id = chosen.id and s.id = d.subscription_id and e.id = d.event_id
-    returning d.id, d.tenant_id, d.partner_id, d.subscription_id, d.event_type as name, d.attempt_count, d.max_attempts, d.retry_base,
+    returning d.id, d.tenant_id, d.partner_id, d.subscription_id, d.name, d.attempt_count, d.max_attempts, d.retry_base,
       s.provider, s.url, s.secret_enc, s.previous_secret_enc, s.previous_secret_expires_at, s.retry_schedule,
       (s.is_active and s.deleted_at is null) as subscription_active,
       e.id as event_id, e.type as event_type, e.created_at as event_created_at, e.subject_id, e.previous_status, e.payload,

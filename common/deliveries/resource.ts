@@ -7,7 +7,7 @@ export function toDeliveryResource(row: DeliveryRow) {
     id: row.id,
     subscription_id: row.subscription_id,
     event_id: row.event_id,
-    event_type: row.event_type,
+    event_type: row.name,
     status: row.status,
     attempt_count: row.attempt_count,
     max_attempts: row.max_attempts,

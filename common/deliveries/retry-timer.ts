@@ -25,7 +25,7 @@ export async function requeueDueRetries(db: Db, subscriptionId: string, cutoff?:
     const { n: count, firstAhead: ahead } = await requeueDue(trx, subscriptionId, { cutoff, lookaheadMs: RETRY_LOOKAHEAD_MS });
     const sample = await trx
       .selectFrom('webhook_deliveries')
-      .select(['id', 'event_type', 'attempt_count', 'max_attempts', 'next_retry_at', 'error_message', sql<string>`count(*) over ()`.as('total'), sql<Date>`now()`.as('db_now')])
+      .select(['id', 'name', 'attempt_count', 'max_attempts', 'next_retry_at', 'error_message', sql<string>`count(*) over ()`.as('total'), sql<Date>`now()`.as('db_now')])
       .where('subscription_id', '=', subscriptionId)
       .where('status', '=', 'retrying')
       .orderBy('next_retry_at')
@@ -55,7 +55,7 @@ export async function requeueDueRetries(db: Db, subscriptionId: string, cutoff?:
       oldest: oldest ? { attempt: oldest.attempt_count, maxAttempts: oldest.max_attempts } : null,
       sample: sample.map((d) => ({
         deliveryId: d.id,
-        eventType: d.event_type,
+        eventType: d.name,
         attempt: d.attempt_count,
         maxAttempts: d.max_attempts,
         nextTryAt: iso(d.next_retry_at!),

@@ -552,12 +552,12 @@ export function messageIdFor(provider: ProviderName, eventType: CanonicalEvent, 
 }
 
 /** Waits between tries for a subscription: its own `retry_schedule`, else its dialect's. */
-export function retryDelaysOf(sub: { provider: string; retry_schedule: readonly number[] | null }): number[] {
-  return [...(sub.retry_schedule ?? PROFILES[sub.provider as ProviderName].retryDelaysSeconds)];
+export function retryDelaysOf(sub: { provider: ProviderName; retry_schedule: readonly number[] | null }): number[] {
+  return [...(sub.retry_schedule ?? PROFILES[sub.provider].retryDelaysSeconds)];
 }
 
 /** Tries in one series (a new delivery, or one sent again): the first and each retry. */
-export const triesPerSeries = (sub: { provider: string; retry_schedule: readonly number[] | null }): number => retryDelaysOf(sub).length + 1;
+export const triesPerSeries = (sub: { provider: ProviderName; retry_schedule: readonly number[] | null }): number => retryDelaysOf(sub).length + 1;
 
 /** One delivery per event, subscription and name: the same three always give the same id. */
 export const deliveryIdFor = (eventId: string, subscriptionId: string, name: string): string =>

@@ -10,6 +10,7 @@ import type { DriverRow } from '../db/schema';
 import { eventWrites, type NewEvent, notifyIfQueued } from '../events/append';
 import { newId } from '../ids';
 import { toStopResource } from '../stops/resource';
+import type { StopStatus } from '../stops/lifecycle';
 import { activeSubscriptions, planDeliveries } from '../subscriptions/plan';
 import { etaMinutes } from './eta';
 
@@ -19,7 +20,7 @@ export const ETA_MOVE_SECONDS = 120;
 export const ETA_MIN_INTERVAL_SECONDS = 60;
 
 /** A driver's stops on the way, the one being worked first. */
-export const OPEN_STOP_STATUSES = ['in_transit', 'picked_up', 'assigned'];
+export const OPEN_STOP_STATUSES: StopStatus[] = ['in_transit', 'picked_up', 'assigned'];
 
 /** The driver's current stop: one already on its way first, then by time window, then age. */
 export function currentStopOf(db: Db, driverId: string) {

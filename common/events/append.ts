@@ -10,7 +10,7 @@
  */
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/schema';
-import { type CanonicalEvent, deliveryNames, messageIdFor } from '../dialects/profiles';
+import { deliveryNames, messageIdFor } from '../dialects/profiles';
 import { activeSubscriptions, type EventToPlan, planDeliveries, type PlannedDelivery } from '../subscriptions/plan';
 import { queueDeliveries } from '../deliveries/moves';
 import { CHANNELS } from './notify';
@@ -31,7 +31,7 @@ function partnerFeed(events: readonly NewEvent[]): { partner_id: string; ordinal
   const next = new Map<string, number>();
   return events.flatMap((e) => {
     if (!e.brokerId) return [];
-    const type = e.type as CanonicalEvent;
+    const type = e.type;
     return deliveryNames('naveera', { type, previous_status: e.previousStatus ?? null, payload: e.payload }, []).map((name) => {
       const ordinal = (next.get(e.brokerId!) ?? 0) + 1;
       next.set(e.brokerId!, ordinal);

@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/connect';
 import { iso } from '../iso';
-import { type CanonicalEvent, NAVEERA_API_VERSION, PROFILES } from '../dialects/profiles';
+import { NAVEERA_API_VERSION, PROFILES } from '../dialects/profiles';
 
 export interface FeedQuery {
   since?: Date;
@@ -38,7 +38,7 @@ export async function readPartnerEvents(db: Db, partnerId: string, q: FeedQuery)
   const items = rows.slice(0, q.limit).map((r) => {
     const tripId = r.trip_id === null ? null : Number(r.trip_id);
     const payload = PROFILES.naveera.envelope({
-      event: { id: r.id, type: r.type as CanonicalEvent, created_at: iso(r.created_at), subject_id: r.subject_id, previous_status: r.previous_status, payload: r.payload, trip_id: tripId },
+      event: { id: r.id, type: r.type, created_at: iso(r.created_at), subject_id: r.subject_id, previous_status: r.previous_status, payload: r.payload, trip_id: tripId },
       name: r.name,
       messageId: r.message_id,
     });

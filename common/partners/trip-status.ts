@@ -3,7 +3,7 @@
  * failure's reason) by the naveera row of the profile table, so the Partner API and the naveera
  * webhook dialect can never disagree. `en_route` is a Naveera status the hub never reaches.
  */
-import { FAILURE_REASONS, STOP_STATUSES } from '../stops/lifecycle';
+import { FAILURE_REASONS, STOP_STATUSES, type StopStatus } from '../stops/lifecycle';
 import { statusWordOf } from '../dialects/profiles';
 
 export const TRIP_STATUSES = ['scheduled', 'assigned', 'en_route', 'arrived', 'in_progress', 'finished', 'canceled', 'no_show'] as const;
@@ -29,7 +29,7 @@ export function tripStatusesOf(group: TripGroup): TripStatus[] {
 
 /** What a stop must be to show as one of these trip statuses: a status, and for `failed` the reasons. */
 export interface HubStatusMatch {
-  status: string;
+  status: StopStatus;
   /** Only for `failed`: the failure reasons that give one of the statuses. */
   reasons?: string[];
 }

@@ -2,11 +2,12 @@
  * The route state machine, as data: which change may happen from which status, and the event it
  * records. Pure, so the workflow's validators, the activity and the API read the same table.
  */
+import type { CanonicalEvent } from '../dialects/profiles';
 import type { RouteStatus } from '../schemas/routes';
 
 export type RouteChangeKind = 'dispatch' | 'start' | 'patch' | 'delete' | 'complete';
 
-export const ROUTE_CHANGES: Record<RouteChangeKind, { from: readonly RouteStatus[]; to: RouteStatus | null; event: string }> = {
+export const ROUTE_CHANGES: Record<RouteChangeKind, { from: readonly RouteStatus[]; to: RouteStatus | null; event: CanonicalEvent }> = {
   dispatch: { from: ['planned'], to: 'dispatched', event: 'route.dispatched' },
   start: { from: ['dispatched'], to: 'started', event: 'route.started' },
   patch: { from: ['planned', 'dispatched', 'started'], to: null, event: 'route.updated' },

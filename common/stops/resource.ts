@@ -9,12 +9,12 @@ export function toStopResource(row: Omit<StopRow, 'trip_id' | 'eta_at' | 'eta_an
   const g = row.geocoded;
   return {
     id: row.id,
-    status: row.status as StopResource['status'],
+    status: row.status,
     address: row.address,
     customer_name: row.customer_name,
     phone: row.phone,
     order_amount: row.order_amount === null ? null : Number(row.order_amount),
-    payment_method: row.payment_method as StopResource['payment_method'],
+    payment_method: row.payment_method,
     time_window:
       row.time_window_from && row.time_window_to
         ? { from: iso(row.time_window_from), to: iso(row.time_window_to) }

@@ -11,7 +11,7 @@ import { type CanonicalEvent, deliveryIdFor, deliveryNames, type ProviderName, t
 
 export interface EventToPlan {
   id: string;
-  type: string;
+  type: CanonicalEvent;
   previousStatus?: string | null;
   payload: Record<string, unknown>;
   /** The partner the stop is handed to, if any: its subscriptions get the event too. */
@@ -20,7 +20,7 @@ export interface EventToPlan {
 
 export interface ActiveSubscription {
   id: string;
-  provider: string;
+  provider: ProviderName;
   events: string[];
   retry_schedule: number[] | null;
   tenant_id: string | null;
@@ -34,7 +34,7 @@ export interface PlannedDelivery {
   subscription_id: string;
   event_id: string;
   /** The event's name in the subscription's dialect. */
-  event_type: string;
+  name: string;
   max_attempts: number;
 }
 
@@ -77,13 +77,13 @@ export function planDeliveries(subs: readonly ActiveSubscription[], events: read
     subs
       .filter((sub) => sub.partner_id === null || sub.partner_id === event.brokerId)
       .flatMap((sub) =>
-        deliveryNames(sub.provider as ProviderName, { type: event.type as CanonicalEvent, previous_status: event.previousStatus ?? null, payload: event.payload }, sub.events).map((name) => ({
+        deliveryNames(sub.provider, { type: event.type, previous_status: event.previousStatus ?? null, payload: event.payload }, sub.events).map((name) => ({
           id: deliveryIdFor(event.id, sub.id, name),
           tenant_id: sub.tenant_id,
           partner_id: sub.partner_id,
           subscription_id: sub.id,
           event_id: event.id,
-          event_type: name,
+          name,
           max_attempts: triesPerSeries(sub),
         })),
       ),

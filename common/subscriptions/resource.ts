@@ -2,13 +2,12 @@
 import type { SubscriptionRow } from '../db/schema';
 import { iso } from '../iso';
 import type { SubscriptionResource } from '../schemas/webhooks';
-import type { ProviderName } from '../dialects/profiles';
 
 
 export function toSubscriptionResource(row: SubscriptionRow): SubscriptionResource {
   return {
     id: row.id,
-    provider: row.provider as ProviderName,
+    provider: row.provider,
     url: row.url,
     events: row.events,
     name: row.name,

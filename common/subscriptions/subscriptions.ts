@@ -138,8 +138,8 @@ export async function deleteSubscription(db: Db, temporal: Client, sub: Subscrip
  * the answer says so with `previousExpiresAt: null` rather than promise an overlap.
  */
 export async function rotateSubscriptionSecret(db: Db, box: SecretBox, sub: SubscriptionRow): Promise<{ secret: string; rotatedAt: Date; previousExpiresAt: Date | null }> {
-  const secret = generateSecret(sub.provider as ProviderName);
-  const overlap = PROFILES[sub.provider as ProviderName].multipleSignatures;
+  const secret = generateSecret(sub.provider);
+  const overlap = PROFILES[sub.provider].multipleSignatures;
   const row = await db
     .updateTable('webhook_subscriptions')
     .set({

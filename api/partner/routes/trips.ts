@@ -31,7 +31,8 @@ function filtered(query: TripQuery, f: TripFilters): TripQuery {
   if (statuses) {
     q = q.where((eb) =>
       eb.or([
-        eb('s.status', '=', '(none)'),
+        // Never true: no status matches when none was asked for.
+        eb.lit(false),
         ...statuses.map((m) =>
           m.reasons ? eb.and([eb('s.status', '=', m.status), eb(sql<string>`coalesce(s.failure->>'reason', 'other')`, 'in', m.reasons)]) : eb('s.status', '=', m.status),
         ),

@@ -5,7 +5,7 @@
  */
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import type { DeliveryRow, SubscriptionRow } from '../../../common/db/schema';
+import type { DeliveryRow, EventRow, SubscriptionRow } from '../../../common/db/schema';
 import { iso } from '../../../common/iso';
 import { readPartnerEvents } from '../../../common/partners/event-feed';
 import {
@@ -19,7 +19,7 @@ import {
   uuidParam,
 } from '../../../common/schemas/partner';
 import { retryFailedDelivery } from '../../../common/deliveries/manual-retry';
-import { type CanonicalEvent, messageIdFor, type ProviderName } from '../../../common/dialects/profiles';
+import { messageIdFor } from '../../../common/dialects/profiles';
 import { toSubscriptionResource } from '../../../common/subscriptions/resource';
 import { SecretBox } from '../../../common/subscriptions/secrets';
 import {
@@ -67,10 +67,10 @@ export function partnerWebhookRoutes(ctx: ApiContext): Router {
       .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
       .where('d.partner_id', '=', partnerOf(req).partnerId);
 
-  const toPartnerDelivery = (r: DeliveryRow & { type: string; provider: string }): PartnerDelivery => ({
+  const toPartnerDelivery = (r: DeliveryRow & Pick<EventRow, 'type'> & Pick<SubscriptionRow, 'provider'>): PartnerDelivery => ({
     id: Number(r.number),
     subscription_id: r.subscription_id,
-    event_id: messageIdFor(r.provider as ProviderName, r.type as CanonicalEvent, r.event_id, r.event_type),
+    event_id: messageIdFor(r.provider, r.type, r.event_id, r.name),
     status: r.status,
     attempt_count: r.attempt_count,
     max_attempts: r.max_attempts,
@@ -146,7 +146,7 @@ export function partnerWebhookRoutes(ctx: ApiContext): Router {
     const q = partnerQuery(partnerDeliveryListQuerySchema, req);
     let query = deliveries(req);
     if (q.subscription_id) query = query.where('d.subscription_id', '=', q.subscription_id.toLowerCase());
-    if (q.event_type) query = query.where('d.event_type', '=', q.event_type);
+    if (q.event_type) query = query.where('d.name', '=', q.event_type);
     if (q.status) query = query.where('d.status', '=', q.status);
     const [rows, count] = await Promise.all([
       query.selectAll('d').select(['e.type', 's.provider']).orderBy('d.number', 'desc').limit(q.page_size).offset((q.page - 1) * q.page_size).execute(),
