@@ -12,8 +12,10 @@ import { recoverSchema, recoveryResourceSchema, replaySchema, statsQuerySchema, 
 import { routeCreateSchema, routeListQuerySchema, routePatchSchema, routeResourceSchema } from '../common/schemas/routes';
 import { ACTION_SCHEMAS, stopCreateSchema, stopListQuerySchema, stopPatchSchema, stopResourceSchema } from '../common/schemas/stops';
 import {
-  DELIVERY_STATUSES,
+  attemptResourceSchema,
   deliveryListQuerySchema,
+  deliveryResourceSchema,
+  eventsPageSchema,
   eventsQuerySchema,
   subscriptionCreateSchema,
   subscriptionPatchSchema,
@@ -29,37 +31,6 @@ export const errorSchema = z.object({
 });
 
 const isoString = z.string();
-export const deliverySchema = z.object({
-  id: z.string(),
-  subscription_id: z.string(),
-  event_id: z.string(),
-  event_type: z.string(),
-  status: z.enum(DELIVERY_STATUSES),
-  attempt_count: z.number().int(),
-  max_attempts: z.number().int(),
-  next_retry_at: isoString.nullable(),
-  response_status: z.number().int().nullable(),
-  response_time_ms: z.number().int().nullable(),
-  error_message: z.string().nullable(),
-  created_at: isoString,
-  first_attempted_at: isoString.nullable(),
-  last_attempted_at: isoString.nullable(),
-  delivered_at: isoString.nullable(),
-  failed_at: isoString.nullable(),
-});
-const attemptSchema = z.object({
-  attempt_number: z.number().int(),
-  started_at: isoString,
-  status_code: z.number().int().nullable(),
-  duration_ms: z.number().int(),
-  succeeded: z.boolean(),
-  error: z.string().nullable(),
-  response_body: z.string().nullable(),
-  response_truncated: z.boolean(),
-  request: z.object({ headers: z.record(z.string(), z.string()), body: z.string() }).nullable(),
-});
-export const eventItemSchema = z.object({ event_id: z.string(), event_type: z.string(), created_at: isoString, expires_at: isoString, payload: z.record(z.string(), z.unknown()) });
-export const eventsPageSchema = z.object({ items: z.array(eventItemSchema), next_cursor: z.string().nullable(), has_more: z.boolean() });
 export const importSchema = z.object({
   import_id: z.string(),
   status: z.enum(['committed', 'starting', 'completed']),
@@ -157,8 +128,8 @@ export const OPERATIONS: Operation<Scope>[] = [
   op({ method: 'delete', path: '/v1/webhooks/subscriptions/:id', tag: 'Webhooks', summary: 'Delete a subscription (cancels pending deliveries)', scope: 'webhooks:manage', status: 200, response: z.object({ id: z.string(), deleted: z.boolean(), cancelled_deliveries: z.number().int() }) }),
   op({ method: 'post', path: '/v1/webhooks/subscriptions/:id/rotate-secret', tag: 'Webhooks', summary: 'New secret; where the dialect carries two signatures (standard, zippex, naveera) the old one signs too for 24 h, elsewhere previous_secret_expires_at is null', scope: 'webhooks:manage', status: 200, response: z.object({ secret: z.string(), rotated_at: isoString, previous_secret_expires_at: isoString.nullable() }) }),
   op({ method: 'post', path: '/v1/webhooks/subscriptions/:id/test', tag: 'Webhooks', summary: "Send the dialect's test event now", scope: 'webhooks:manage', status: 202, response: z.object({ event_id: z.string(), delivery_id: z.string().nullable(), status: z.string() }) }),
-  op({ method: 'get', path: '/v1/webhooks/deliveries', tag: 'Webhooks', summary: 'List deliveries', scope: 'webhooks:manage', query: deliveryListQuerySchema, status: 200, response: z.object({ items: z.array(deliverySchema), total: z.number().int(), page: z.number().int(), page_size: z.number().int(), has_more: z.boolean() }) }),
-  op({ method: 'get', path: '/v1/webhooks/deliveries/:id', tag: 'Webhooks', summary: 'A delivery with every try', scope: 'webhooks:manage', status: 200, response: deliverySchema.extend({ attempts: z.array(attemptSchema) }) }),
+  op({ method: 'get', path: '/v1/webhooks/deliveries', tag: 'Webhooks', summary: 'List deliveries', scope: 'webhooks:manage', query: deliveryListQuerySchema, status: 200, response: z.object({ items: z.array(deliveryResourceSchema), total: z.number().int(), page: z.number().int(), page_size: z.number().int(), has_more: z.boolean() }) }),
+  op({ method: 'get', path: '/v1/webhooks/deliveries/:id', tag: 'Webhooks', summary: 'A delivery with every try', scope: 'webhooks:manage', status: 200, response: deliveryResourceSchema.extend({ attempts: z.array(attemptResourceSchema) }) }),
   op({ method: 'post', path: '/v1/webhooks/deliveries/:id/retry', tag: 'Webhooks', summary: 'Retry a failed delivery', scope: 'webhooks:manage', status: 202, response: z.object({ delivery_id: z.string(), event_id: z.string(), status: z.string(), next_retry_at: isoString, message: z.string() }) }),
   op({ method: 'post', path: '/v1/webhooks/subscriptions/:id/recover', tag: 'Recovery', summary: 'Re-send every delivery that ended failed in a window, in event order, paced (202; a recover/<id> workflow; 409 naming the running one if the subscription has one)', scope: 'webhooks:manage', body: recoverSchema, status: 202, quotas: ['recoveries_in_flight'], response: recoveryResourceSchema }),
   op({ method: 'post', path: '/v1/webhooks/subscriptions/:id/replay', tag: 'Recovery', summary: 'Re-send chosen events (delivered or not) with their message ids (409 naming the running one if the subscription has one)', scope: 'webhooks:manage', body: replaySchema, status: 202, quotas: ['recoveries_in_flight'], response: recoveryResourceSchema }),

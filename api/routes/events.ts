@@ -5,7 +5,7 @@
  */
 import { type RequestHandler, Router } from 'express';
 import { sql } from 'kysely';
-import { eventsQuerySchema } from '../../common/schemas/webhooks';
+import { type EventsPage, eventsQuerySchema } from '../../common/schemas/webhooks';
 import type { ApiContext } from '../context';
 import { ApiError } from '../errors';
 import { authOf } from '../middleware/auth';
@@ -38,7 +38,7 @@ export function eventRoutes(ctx: ApiContext): Router {
     const rows = await query.orderBy('position').limit(q.limit + 1).execute();
     const items = rows.slice(0, q.limit);
     const last = items[items.length - 1];
-    res.json({
+    const page: EventsPage = {
       items: items.map((e) => ({
         event_id: e.id,
         event_type: e.type,
@@ -49,7 +49,8 @@ export function eventRoutes(ctx: ApiContext): Router {
       // Always a cursor to resume from, even on the last page (or the one given, if empty).
       next_cursor: last ? encode(last.position) : (q.after ?? null),
       has_more: rows.length > q.limit,
-    });
+    };
+    res.json(page);
   };
 
   // The same feed under the Naveera path; each path's scope is in the route table.

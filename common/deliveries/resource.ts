@@ -1,8 +1,9 @@
 /** Delivery and attempt rows as the API shows them. */
 import type { AttemptRow, DeliveryRow } from '../db/schema';
 import { iso } from '../iso';
+import type { AttemptResource, DeliveryResource } from '../schemas/webhooks';
 
-export function toDeliveryResource(row: DeliveryRow) {
+export function toDeliveryResource(row: DeliveryRow): DeliveryResource {
   return {
     id: row.id,
     subscription_id: row.subscription_id,
@@ -23,7 +24,7 @@ export function toDeliveryResource(row: DeliveryRow) {
   };
 }
 
-export function toAttemptResource(row: AttemptRow) {
+export function toAttemptResource(row: AttemptRow): AttemptResource {
   return {
     attempt_number: row.attempt_number,
     started_at: iso(row.started_at),

@@ -110,3 +110,42 @@ export const eventsQuerySchema = z.strictObject({
   event_type: z.enum(CANONICAL_EVENTS).optional(),
   limit: limitParam(1000, 100),
 });
+
+// ─── responses ─────────────────────────────────────────────────────────────────────────────
+
+export const deliveryResourceSchema = z.object({
+  id: z.string(),
+  subscription_id: z.string(),
+  event_id: z.string(),
+  event_type: z.string(),
+  status: z.enum(DELIVERY_STATUSES),
+  attempt_count: z.number().int(),
+  max_attempts: z.number().int(),
+  next_retry_at: z.string().nullable(),
+  response_status: z.number().int().nullable(),
+  response_time_ms: z.number().int().nullable(),
+  error_message: z.string().nullable(),
+  created_at: z.string(),
+  first_attempted_at: z.string().nullable(),
+  last_attempted_at: z.string().nullable(),
+  delivered_at: z.string().nullable(),
+  failed_at: z.string().nullable(),
+});
+export type DeliveryResource = z.infer<typeof deliveryResourceSchema>;
+
+export const attemptResourceSchema = z.object({
+  attempt_number: z.number().int(),
+  started_at: z.string(),
+  status_code: z.number().int().nullable(),
+  duration_ms: z.number().int(),
+  succeeded: z.boolean(),
+  error: z.string().nullable(),
+  response_body: z.string().nullable(),
+  response_truncated: z.boolean(),
+  request: z.object({ headers: z.record(z.string(), z.string()), body: z.string() }).nullable(),
+});
+export type AttemptResource = z.infer<typeof attemptResourceSchema>;
+
+export const eventItemSchema = z.object({ event_id: z.string(), event_type: z.string(), created_at: z.string(), expires_at: z.string(), payload: z.record(z.string(), z.unknown()) });
+export const eventsPageSchema = z.object({ items: z.array(eventItemSchema), next_cursor: z.string().nullable(), has_more: z.boolean() });
+export type EventsPage = z.infer<typeof eventsPageSchema>;
