@@ -14,6 +14,7 @@ import { deliveryNames, messageIdFor } from '../dialects/profiles';
 import { activeSubscriptions, type EventToPlan, planDeliveries, type PlannedDelivery } from '../subscriptions/plan';
 import { queueDeliveries } from '../deliveries/moves';
 import { CHANNELS } from './notify';
+import { PARTNER_DIALECT } from '../partners/dialect';
 
 export const EVENT_RETENTION_DAYS = 7;
 
@@ -32,10 +33,10 @@ function partnerFeed(events: readonly NewEvent[]): { partner_id: string; ordinal
   return events.flatMap((e) => {
     if (!e.brokerId) return [];
     const type = e.type;
-    return deliveryNames('naveera', { type, previous_status: e.previousStatus ?? null, payload: e.payload }, []).map((name) => {
+    return deliveryNames(PARTNER_DIALECT, { type, previous_status: e.previousStatus ?? null, payload: e.payload }, []).map((name) => {
       const ordinal = (next.get(e.brokerId!) ?? 0) + 1;
       next.set(e.brokerId!, ordinal);
-      return { partner_id: e.brokerId!, ordinal, event_id: e.id, name, message_id: messageIdFor('naveera', type, e.id, name) };
+      return { partner_id: e.brokerId!, ordinal, event_id: e.id, name, message_id: messageIdFor(PARTNER_DIALECT, type, e.id, name) };
     });
   });
 }

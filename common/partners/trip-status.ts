@@ -5,6 +5,7 @@
  */
 import { FAILURE_REASONS, STOP_STATUSES, type StopStatus } from '../stops/lifecycle';
 import { statusWordOf } from '../dialects/profiles';
+import { PARTNER_DIALECT } from './dialect';
 
 export const TRIP_STATUSES = ['scheduled', 'assigned', 'en_route', 'arrived', 'in_progress', 'finished', 'canceled', 'no_show'] as const;
 export type TripStatus = (typeof TRIP_STATUSES)[number];
@@ -19,7 +20,7 @@ const GROUPED: Record<Exclude<TripGroup, 'not_started'>, readonly TripStatus[]> 
   in_progress: ['en_route', 'arrived', 'in_progress'],
 };
 
-export const tripStatusOf = (hubStatus: string, failureReason?: string | null): TripStatus => statusWordOf('naveera', hubStatus, failureReason) as TripStatus;
+export const tripStatusOf = (hubStatus: string, failureReason?: string | null): TripStatus => statusWordOf(PARTNER_DIALECT, hubStatus, failureReason) as TripStatus;
 
 export function tripStatusesOf(group: TripGroup): TripStatus[] {
   if (group !== 'not_started') return [...GROUPED[group]];

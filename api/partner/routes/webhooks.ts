@@ -37,6 +37,7 @@ import { createdUuidFor } from '../../middleware/idempotency';
 import { checkWebhookTarget } from '../../webhook-target';
 import { partnerOf } from '../auth';
 import { partnerBody, partnerParam, partnerQuery } from '../errors';
+import { PARTNER_DIALECT } from '../../../common/partners/dialect';
 
 const emptyBody = z.strictObject({});
 
@@ -99,7 +100,7 @@ export function partnerWebhookRoutes(ctx: ApiContext): Router {
         db,
         box,
         { partnerId },
-        { id: createdUuidFor(req, partnerId), provider: 'naveera', url: body.url, events: body.events, name: body.name, description: body.description },
+        { id: createdUuidFor(req, partnerId), provider: PARTNER_DIALECT, url: body.url, events: body.events, name: body.name, description: body.description },
         config.maxSubscriptionsPerTenant,
       );
       res.status(201).json({ ...toPartnerSubscription(row), secret });
