@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { buildOpenApiDocument, type Operation } from './openapi-document';
 import type { Scope } from '../common/auth/scopes';
 import { API_VERSION } from '../common/changelog';
+import { meSchema, rateLimitStatusSchema } from '../common/schemas/account';
+import { importCreatedSchema, importSchema } from '../common/schemas/imports';
 import { driverCreateSchema, driverListQuerySchema, driverLiveSchema, driverLocationSchema, driverResourceSchema } from '../common/schemas/drivers';
 import { recoverSchema, recoveryResourceSchema, replaySchema, statsQuerySchema, statsResourceSchema } from '../common/schemas/recoveries';
 import { routeCreateSchema, routeListQuerySchema, routePatchSchema, routeResourceSchema } from '../common/schemas/routes';
@@ -31,41 +33,6 @@ export const errorSchema = z.object({
 });
 
 const isoString = z.string();
-export const importSchema = z.object({
-  import_id: z.string(),
-  status: z.enum(['committed', 'starting', 'completed']),
-  count: z.number().int(),
-  workflows_started: z.number().int(),
-  events_dispatched: z.number().int(),
-  created_at: isoString.nullable(),
-  committed_at: isoString.nullable(),
-  completed_at: isoString.nullable(),
-});
-export const importCreatedSchema = z.object({
-  import_id: z.string(),
-  count: z.number().int(),
-  stops: z.array(z.object({ id: z.string(), external_ref: z.string().nullable(), status: z.string() })),
-});
-const quotaSchema = z.object({
-  limit: z.number().int(),
-  used: z.number().int(),
-  /** `tenant`: set for this tenant with hub-admin; `default`: the hub's. */
-  source: z.enum(['tenant', 'default']),
-});
-export const meSchema = z.object({
-  tenant_id: z.string(),
-  key_id: z.string(),
-  scopes: z.array(z.string()),
-  rate_limit_tier: z.string(),
-  rate_limit_per_minute: z.number().int(),
-  quotas: z.object({
-    stops_per_day: quotaSchema.extend({ resets_at: isoString }).describe('Stops created today (UTC), by POST /v1/stops and imports'),
-    imports_in_flight: quotaSchema.describe('Imports whose stops have not all started their lifecycle (GET /v1/imports/:id not yet `completed`)'),
-    recoveries_in_flight: quotaSchema.describe('Recoveries and replays running'),
-  }),
-});
-export type MeResource = z.infer<typeof meSchema>;
-export const rateLimitStatusSchema = z.object({ tier: z.string(), limit: z.number().int(), remaining: z.number().int(), reset_at: z.number().int(), window_seconds: z.number().int() });
 export const healthSchema = z.object({
   status: z.enum(['ok', 'unavailable']),
   version: z.string(),

@@ -5,7 +5,7 @@ import type { Db } from '../../common/db/connect';
 import { nextUtcMidnight, type QuotaName, quotaUsage, tenantQuotas } from '../../common/quotas';
 import { authOf } from '../middleware/auth';
 import { DEFAULT_REQUESTS_PER_MINUTE, limitOf, type RateLimits } from '../middleware/rate-limit';
-import type { MeResource } from '../openapi';
+import type { MeResource, RateLimitStatus } from '../../common/schemas/account';
 
 const tierOf = (perMinute: number | null): string => (perMinute === null || perMinute === DEFAULT_REQUESTS_PER_MINUTE ? 'standard' : 'custom');
 
@@ -32,7 +32,8 @@ export function accountRoutes(limits: RateLimits, db: Db, config: HubConfig): Ro
   router.get('/rate-limit-status', async (req, res) => {
     const auth = authOf(req);
     const state = await limits.peek(auth.keyId, limitOf(auth.rateLimitPerMinute));
-    res.json({ tier: tierOf(auth.rateLimitPerMinute), limit: state.limit, remaining: state.remaining, reset_at: state.resetAt, window_seconds: 60 });
+    const status: RateLimitStatus = { tier: tierOf(auth.rateLimitPerMinute), limit: state.limit, remaining: state.remaining, reset_at: state.resetAt, window_seconds: 60 };
+    res.json(status);
   });
   return router;
 }

@@ -16,6 +16,7 @@ import { createdIdFor } from '../middleware/idempotency';
 import { importValuesTaken } from '../../common/stops/conflicts';
 import { updateIdFor, withUpdateDeadline } from '../temporal-errors';
 import { parseId } from '../validate';
+import type { ImportResource } from '../../common/schemas/imports';
 
 export function importRoutes(ctx: ApiContext): Router {
   const router = Router();
@@ -95,7 +96,7 @@ export function importRoutes(ctx: ApiContext): Router {
       .executeTakeFirstOrThrow();
     const workflowsStarted = Number(started.n);
     const done = workflowsStarted >= row.count;
-    res.json({
+    const progress: ImportResource = {
       import_id: row.id,
       status: done ? 'completed' : workflowsStarted > 0 ? 'starting' : 'committed',
       count: row.count,
@@ -106,7 +107,8 @@ export function importRoutes(ctx: ApiContext): Router {
       created_at: iso(row.created_at),
       committed_at: iso(row.committed_at),
       completed_at: done && started.last ? iso(started.last) : null,
-    });
+    };
+    res.json(progress);
   });
 
   return router;

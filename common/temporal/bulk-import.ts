@@ -8,6 +8,7 @@ import type { StopCreateInput } from '../schemas/stops';
 import type { StopRejection } from '../stops/failures';
 import { SA } from './search-attributes';
 import { fairShareOf } from './fair-share';
+import type { ImportCreated } from '../schemas/imports';
 
 export const importWorkflowId = (importId: string): string => `import/${importId}`;
 
@@ -17,11 +18,8 @@ export interface ImportInput {
   stops: { id: string; data: StopCreateInput }[];
 }
 
-export interface ImportCommitted {
-  import_id: string;
-  count: number;
-  stops: { id: string; external_ref: string | null; status: string }[];
-}
+/** The commit's answer, which the API gives as its 201 (the response schema's type). */
+export type ImportCommitted = ImportCreated;
 
 export interface ImportResult {
   import_id: string;
