@@ -53,6 +53,8 @@ interface LeaseRow {
 
 export class LeasedWindow {
   private readonly held = new Map<string, Held>();
+  /** Pruning walks every held window, so it runs at most once a second. */
+  private prunedAt = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -121,7 +123,7 @@ export class LeasedWindow {
   private lease(key: string, before: Held | undefined): Promise<void> {
     const h: Held = before ?? { endsAt: Infinity, spare: 0, leased: 0, lastLease: 0, leasedAt: Date.now() };
     this.held.set(key, h);
-    if (this.held.size > PRUNE_ABOVE) this.prune();
+    if (this.held.size > PRUNE_ABOVE && Date.now() - this.prunedAt > 1_000) this.prune();
     const wanted = this.wanted(before);
     h.leasing = this.leaseRow(key, wanted)
       .then((row) => {
@@ -162,6 +164,7 @@ export class LeasedWindow {
 
   private prune(): void {
     const now = Date.now();
+    this.prunedAt = now;
     for (const [key, h] of this.held) if (now >= h.endsAt && !h.leasing) this.held.delete(key);
   }
 }
