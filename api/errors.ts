@@ -5,6 +5,7 @@
 import type { ZodError } from 'zod';
 import type { ConflictReason } from '../common/stops/conflicts';
 import type { QuotaExceededError } from '../common/quotas';
+import type { WindowState } from './leased-window';
 
 export type ErrorCode =
   | 'validation_error'
@@ -48,6 +49,12 @@ export const conflict = (message: string, details: Record<string, unknown> = {})
 export const conflictFrom = (reason: ConflictReason): ApiError => conflict(reason.message, reason.details);
 /** Over a tenant quota: 429 naming it, with Retry-After (the error handler reads `retry_after`). */
 export const quotaExceeded = (err: QuotaExceededError): ApiError => new ApiError(429, 'quota_exceeded', err.message, err.details);
+
+/** Past a rate limit (`/v1` or the Partner API): 429 with the Naveera seed's details; Retry-After from `retry_after`. */
+export function rateLimited(refused: WindowState, resetAt: number): ApiError {
+  const retryAfter = Math.max(1, Math.ceil(refused.resetMs / 1000));
+  return new ApiError(429, 'rate_limited', `Rate limit exceeded. Retry after ${retryAfter} seconds.`, { limit: refused.limit, remaining: 0, reset_at: resetAt, retry_after: retryAfter });
+}
 
 export const badRequest = (message: string, details: Record<string, unknown> = {}): ApiError =>
   new ApiError(400, 'validation_error', message, details);

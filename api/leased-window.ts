@@ -27,6 +27,9 @@ export interface WindowState {
   resetMs: number;
 }
 
+/** When the window resets, in Unix seconds (X-RateLimit-Reset, and a 429's `reset_at`). */
+export const resetAtOf = (w: WindowState): number => Math.ceil((Date.now() + w.resetMs) / 1000);
+
 export interface Taken extends WindowState {
   allowed: boolean;
 }

@@ -6,8 +6,8 @@
  */
 import type { RequestHandler } from 'express';
 import type { Pool } from 'pg';
-import { ApiError } from '../errors';
-import { LeasedWindow, type WindowState } from '../leased-window';
+import { rateLimited } from '../errors';
+import { LeasedWindow, resetAtOf, type Taken, type WindowState } from '../leased-window';
 
 export const DEFAULT_REQUESTS_PER_MINUTE = 100;
 const WINDOW_MS = 60_000;
@@ -18,7 +18,7 @@ export interface RateLimitState {
   resetAt: number;
 }
 
-const stateOf = (w: WindowState): RateLimitState => ({ limit: w.limit, remaining: w.remaining, resetAt: Math.ceil((Date.now() + w.resetMs) / 1000) });
+const stateOf = (w: WindowState): RateLimitState => ({ limit: w.limit, remaining: w.remaining, resetAt: resetAtOf(w) });
 
 export class RateLimits {
   /** One window per limit size (tenants' keys have their own); keys are per API key. */
@@ -35,9 +35,8 @@ export class RateLimits {
     return window;
   }
 
-  async consume(keyId: string, points: number): Promise<{ allowed: boolean; state: RateLimitState; retryAfter: number }> {
-    const taken = await this.windowFor(points).take(keyId);
-    return { allowed: taken.allowed, state: stateOf(taken), retryAfter: taken.allowed ? 0 : Math.max(1, Math.ceil(taken.resetMs / 1000)) };
+  consume(keyId: string, points: number): Promise<Taken> {
+    return this.windowFor(points).take(keyId);
   }
 
   async peek(keyId: string, points: number): Promise<RateLimitState> {
@@ -50,18 +49,12 @@ export const limitOf = (perMinute: number | null): number => perMinute ?? DEFAUL
 export function rateLimit(limits: RateLimits): RequestHandler {
   return async (req, res, next) => {
     const auth = req.auth!;
-    const { allowed, state, retryAfter } = await limits.consume(auth.keyId, limitOf(auth.rateLimitPerMinute));
+    const taken = await limits.consume(auth.keyId, limitOf(auth.rateLimitPerMinute));
+    const state = stateOf(taken);
     res.setHeader('X-RateLimit-Limit', String(state.limit));
     res.setHeader('X-RateLimit-Remaining', String(state.remaining));
     res.setHeader('X-RateLimit-Reset', String(state.resetAt));
-    if (!allowed) {
-      throw new ApiError(429, 'rate_limited', `Rate limit exceeded. Retry after ${retryAfter} seconds.`, {
-        limit: state.limit,
-        remaining: 0,
-        reset_at: state.resetAt,
-        retry_after: retryAfter,
-      });
-    }
+    if (!taken.allowed) throw rateLimited(taken, state.resetAt);
     next();
   };
 }

@@ -9,8 +9,8 @@ import type { RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import type { PartnerTier } from '../../common/partners/scopes';
 import { BURST_REFILL_SECONDS, TIER_LIMITS } from '../../common/partners/tiers';
-import { ApiError } from '../errors';
-import { LeasedWindow, type WindowState } from '../leased-window';
+import { rateLimited } from '../errors';
+import { LeasedWindow, resetAtOf, type WindowState } from '../leased-window';
 import { partnerOf } from './auth';
 
 interface TierWindows {
@@ -18,8 +18,6 @@ interface TierWindows {
   burst: LeasedWindow;
   day: LeasedWindow | null;
 }
-
-const unixAfter = (ms: number): number => Math.ceil((Date.now() + ms) / 1000);
 
 export class PartnerRateLimits {
   private readonly tiers = new Map<PartnerTier, TierWindows>();
@@ -73,16 +71,9 @@ export function partnerRateLimit(limits: PartnerRateLimits): RequestHandler {
     const { minute, refused } = await limits.consume(partnerId, tier);
     res.setHeader('X-RateLimit-Limit', String(minute.limit));
     res.setHeader('X-RateLimit-Remaining', String(refused ? 0 : minute.remaining));
-    res.setHeader('X-RateLimit-Reset', String(unixAfter((refused ?? minute).resetMs)));
-    if (refused) {
-      const retryAfter = Math.max(1, Math.ceil(refused.resetMs / 1000));
-      throw new ApiError(429, 'rate_limited', `Rate limit exceeded. Retry after ${retryAfter} seconds.`, {
-        limit: refused.limit,
-        remaining: 0,
-        reset_at: unixAfter(refused.resetMs),
-        retry_after: retryAfter,
-      });
-    }
+    const resetAt = resetAtOf(refused ?? minute);
+    res.setHeader('X-RateLimit-Reset', String(resetAt));
+    if (refused) throw rateLimited(refused, resetAt);
     next();
   };
 }
