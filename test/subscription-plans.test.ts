@@ -2,6 +2,7 @@
  * The per-process cache of who receives a tenant's events (common/subscriptions/plan-cache.ts): every
  * change reaches every API replica within a second, and on the replica that made it at once.
  */
+import type { ActiveSubscription } from '../common/subscriptions/plan';
 import { SubscriptionPlans } from '../common/subscriptions/plan-cache';
 import { createLogger } from '../common/logger';
 import { startTestHub, type TestHub } from './support/hub';
@@ -78,7 +79,7 @@ test('another API process plans with a change within a second, whoever made it',
 describe('the cache itself', () => {
   const logger = createLogger('silent', 'test');
   const owner = { kind: 'tenant' as const, id: 'ten_1' };
-  const subs = [{ id: 'whsub_1', owner: 'ten_1' }];
+  const subs: ActiveSubscription[] = [{ id: 'whsub_1', provider: 'standard', events: [], retry_schedule: null, tenant_id: 'ten_1', partner_id: null }];
 
   async function liveCache(): Promise<{ plans: SubscriptionPlans; detach: () => Promise<void> }> {
     const plans = new SubscriptionPlans();
@@ -86,8 +87,8 @@ describe('the cache itself', () => {
     // Live once the LISTEN is in place.
     for (let i = 0; i < 100; i++) {
       let loads = 0;
-      await plans.lookup([owner], async () => (loads++, subs), (s) => s.owner);
-      await plans.lookup([owner], async () => (loads++, subs), (s) => s.owner);
+      await plans.lookup([owner], async () => (loads++, subs));
+      await plans.lookup([owner], async () => (loads++, subs));
       if (loads === 1) break;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -100,7 +101,7 @@ describe('the cache itself', () => {
     try {
       let loads = 0;
       const load = async () => (loads++, subs);
-      const look = () => plans.lookup([owner], load, (s) => s.owner);
+      const look = () => plans.lookup([owner], load);
       expect(await look()).toEqual(subs);
       expect(await look()).toEqual(subs);
       expect(loads).toBe(1);
@@ -117,15 +118,15 @@ describe('the cache itself', () => {
       expect(loads).toBe(5);
       // A read that a notice overlapped is not kept.
       plans.noticed('ten_1');
-      await plans.lookup([owner], async () => (loads++, plans.noticed('ten_1'), subs), (s) => s.owner);
+      await plans.lookup([owner], async () => (loads++, plans.noticed('ten_1'), subs));
       await look();
       expect(loads).toBe(7);
     } finally {
       await detach();
     }
     let loads = 0;
-    await plans.lookup([owner], async () => (loads++, subs), (s) => s.owner);
-    await plans.lookup([owner], async () => (loads++, subs), (s) => s.owner);
+    await plans.lookup([owner], async () => (loads++, subs));
+    await plans.lookup([owner], async () => (loads++, subs));
     expect(loads).toBe(2);
   });
 });

@@ -5,8 +5,6 @@
 import { PROFILES, type ProviderName } from './profiles';
 import type { SignInput } from './signature-schemes';
 
-export type { SignInput } from './signature-schemes';
-
 export function signatureHeaders(provider: ProviderName, input: SignInput): Record<string, string> {
   const profile = PROFILES[provider];
   return profile.sign({ ...input, secrets: profile.multipleSignatures ? input.secrets : input.secrets.slice(0, 1) });

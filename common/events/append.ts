@@ -32,11 +32,10 @@ function partnerFeed(events: readonly NewEvent[]): { partner_id: string; ordinal
   const next = new Map<string, number>();
   return events.flatMap((e) => {
     if (!e.brokerId) return [];
-    const type = e.type;
-    return deliveryNames(PARTNER_DIALECT, { type, previous_status: e.previousStatus ?? null, payload: e.payload }, []).map((name) => {
+    return deliveryNames(PARTNER_DIALECT, { type: e.type, previous_status: e.previousStatus ?? null, payload: e.payload }, []).map((name) => {
       const ordinal = (next.get(e.brokerId!) ?? 0) + 1;
       next.set(e.brokerId!, ordinal);
-      return { partner_id: e.brokerId!, ordinal, event_id: e.id, name, message_id: messageIdFor(PARTNER_DIALECT, type, e.id, name) };
+      return { partner_id: e.brokerId!, ordinal, event_id: e.id, name, message_id: messageIdFor(PARTNER_DIALECT, e.type, e.id, name) };
     });
   });
 }

@@ -10,6 +10,7 @@
 import { listen, type Listener } from '../db/listen';
 import { CHANNELS } from '../events/notify';
 import type { Logger } from '../logger';
+import type { ActiveSubscription } from './plan';
 
 /** A safety net only: notices drop entries long before this. */
 const ENTRY_TTL_MS = 60_000;
@@ -23,10 +24,11 @@ export interface Owner {
 }
 
 interface Cached {
-  /** The owner's active subscriptions, whatever row shape the loader gives. */
-  subs: readonly unknown[];
+  subs: readonly ActiveSubscription[];
   at: number;
 }
+
+const ownerOf = (sub: ActiveSubscription): string => sub.tenant_id ?? sub.partner_id ?? '';
 
 export class SubscriptionPlans {
   private readonly entries = new Map<string, Cached>();
@@ -75,15 +77,15 @@ export class SubscriptionPlans {
 
   /**
    * The active subscriptions of `owners`: cached ones from memory, the rest in one `load`, kept
-   * for next time when nothing changed meanwhile. `ownerOf` says whose a loaded row is.
+   * for next time when nothing changed meanwhile.
    */
-  async lookup<S>(owners: readonly Owner[], load: (missing: readonly Owner[]) => Promise<S[]>, ownerOf: (sub: S) => string): Promise<S[]> {
+  async lookup(owners: readonly Owner[], load: (missing: readonly Owner[]) => Promise<ActiveSubscription[]>): Promise<ActiveSubscription[]> {
     const now = Date.now();
-    const found: S[] = [];
+    const found: ActiveSubscription[] = [];
     const missing: Owner[] = [];
     for (const owner of owners) {
       const cached = this.usable(owner.id, now) ? this.entries.get(owner.id) : undefined;
-      if (cached) found.push(...(cached.subs as S[]));
+      if (cached) found.push(...cached.subs);
       else missing.push(owner);
     }
     if (missing.length === 0) return found;

@@ -5,9 +5,9 @@
  * delivery queue the workers take first tries from; they are written in the event's own statement.
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Database, SubscriptionRow } from '../db/schema';
 import { type Owner, SUBSCRIPTION_PLANS } from './plan-cache';
-import { type CanonicalEvent, deliveryIdFor, deliveryNames, type ProviderName, triesPerSeries } from '../dialects/profiles';
+import { type CanonicalEvent, deliveryIdFor, deliveryNames, triesPerSeries } from '../dialects/profiles';
 
 export interface EventToPlan {
   id: string;
@@ -18,14 +18,8 @@ export interface EventToPlan {
   brokerId?: string | null;
 }
 
-export interface ActiveSubscription {
-  id: string;
-  provider: ProviderName;
-  events: string[];
-  retry_schedule: number[] | null;
-  tenant_id: string | null;
-  partner_id: string | null;
-}
+/** What planning needs of a subscription (the columns `activeOnes` reads). */
+export type ActiveSubscription = Pick<SubscriptionRow, 'id' | 'provider' | 'events' | 'retry_schedule' | 'tenant_id' | 'partner_id'>;
 
 export interface PlannedDelivery {
   id: string;
@@ -67,7 +61,6 @@ export async function activeSubscriptions(
         .where((eb) => eb.or([...(tenants.length ? [eb('tenant_id', 'in', tenants)] : []), ...(partners.length ? [eb('partner_id', 'in', partners)] : [])]))
         .execute();
     },
-    (sub) => sub.tenant_id ?? sub.partner_id ?? '',
   );
 }
 
