@@ -28,6 +28,16 @@ function countingPool(): { pool: Pool; statements: () => number } {
   return { pool, statements: () => n };
 }
 
+/** Runs `test` with a counting pool of its own, ended afterwards. */
+async function withCountingPool(test: (a: ReturnType<typeof countingPool>) => Promise<void>): Promise<void> {
+  const a = countingPool();
+  try {
+    await test(a);
+  } finally {
+    await a.pool.end();
+  }
+}
+
 test('two replicas under a burst: never past the limit, at most one request per replica lost, a lease per many requests', async () => {
   const a = countingPool();
   const b = countingPool();
@@ -50,9 +60,8 @@ test('two replicas under a burst: never past the limit, at most one request per 
   }
 });
 
-test('a key asking slowly takes one request per lease, so a replica that stops loses nothing', async () => {
-  const a = countingPool();
-  try {
+test('a key asking slowly takes one request per lease, so a replica that stops loses nothing', () =>
+  withCountingPool(async (a) => {
     const window = new LeasedWindow(a.pool, 'test', 100, 60_000);
     const key = `slow-${Date.now()}`;
     for (let i = 1; i <= 3; i++) {
@@ -62,23 +71,16 @@ test('a key asking slowly takes one request per lease, so a replica that stops l
     expect(await window.peek(key)).toMatchObject({ used: 3, remaining: 97 });
     const row = await hub.db.selectFrom('rate_limits').select('points').where('key', '=', `test:${key}`).executeTakeFirstOrThrow();
     expect(row.points).toBe(3);
-  } finally {
-    await a.pool.end();
-  }
-});
+  }));
 
-test('a window that ends starts afresh', async () => {
-  const a = countingPool();
-  try {
+test('a window that ends starts afresh', () =>
+  withCountingPool(async (a) => {
     const window = new LeasedWindow(a.pool, 'test', 2, 1_000);
     const key = `short-${Date.now()}`;
     expect((await Promise.all([window.take(key), window.take(key), window.take(key)])).map((r) => r.allowed)).toEqual([true, true, false]);
     await new Promise((r) => setTimeout(r, 1_100));
     expect(await window.take(key)).toMatchObject({ allowed: true, used: 1, remaining: 1 });
-  } finally {
-    await a.pool.end();
-  }
-});
+  }));
 
 test('two API processes answer one key together: the limit, then 429s, and each process says where the key stands', async () => {
   const t = await hub.tenant(undefined, { rateLimitPerMinute: 120 });
