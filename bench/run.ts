@@ -250,6 +250,25 @@ async function moveBreakdown(h: Harness, stopIds: readonly string[]): Promise<st
   return `queued ${show(queued)} ms; on the worker ${show(ran)} ms (${queued.length} stops)`;
 }
 
+/**
+ * Where a delivery's time went, from the hub's own records: queued (the event's commit → its
+ * first try's start: the claim) and the try itself (start → the receiver's answer).
+ */
+async function deliveryBreakdown(h: Harness, subscriptionId: string, from: Date, to: Date): Promise<string> {
+  const rows = await h.services.database.db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('events as e', 'e.id', 'd.event_id')
+    .innerJoin('webhook_attempts as a', (j) => j.onRef('a.delivery_id', '=', 'd.id').on('a.attempt_number', '=', 1))
+    .select(['e.created_at', 'a.started_at', 'a.duration_ms'])
+    .where('d.subscription_id', '=', subscriptionId)
+    .where('e.created_at', '>=', from)
+    .where('e.created_at', '<', to)
+    .execute();
+  const queued = rows.map((r) => new Date(r.started_at).getTime() - new Date(r.created_at).getTime());
+  const show = (l: number[]) => `p50 ${percentile(l, 50)} / p99 ${percentile(l, 99)}`;
+  return `queued ${show(queued)} ms; the try ${show(rows.map((r) => r.duration_ms))} ms (${rows.length})`;
+}
+
 /** Tenant A's 25 receivers, as issue #22 found them: 10 never answer, 6 drip, 9 fail at once. */
 const HOSTILE: { path: string; failure?: { status: number; afterMs?: number; headers?: Record<string, string> } }[] = [
   ...Array.from({ length: 10 }, (_, i) => ({ path: `/a-hole-${i}` })),
@@ -285,7 +304,9 @@ async function isolationPhase(h: Harness, receiver: CountingReceiver): Promise<v
   say(`isolation: tenant B alone for ${seconds} s ...`);
   receiver.reset();
   let cpu = stackCpu(h);
+  const aloneFrom = new Date();
   const alone = await tenantTraffic(h, b.key, driver.id, seconds);
+  const aloneTo = new Date();
   const cpuAlone = cpu();
   await sleep(1_000);
   const aloneDelivery = receiver.latenciesOf(bPath);
@@ -301,6 +322,8 @@ async function isolationPhase(h: Harness, receiver: CountingReceiver): Promise<v
   receiver.reset();
   const sampler = sampleBacklogs(h, queues);
   cpu = stackCpu(h);
+  const statements = await statementProfile(h);
+  const besideFrom = new Date();
   const items = Array.from({ length: 500 }, (_, i) => ({ address: 'Pikk 19, Tallinn, Estonia', external_ref: `hostile-${i}` }));
   const [imported, beside] = await Promise.all([
     call(h, 'POST', '/v1/stops/bulk', items, { authorization: `Bearer ${a.key}` }),
@@ -308,6 +331,7 @@ async function isolationPhase(h: Harness, receiver: CountingReceiver): Promise<v
   ]);
   const cpuBeside = cpu();
   const phaseEnd = Date.now();
+  await statements('isolation, beside A (per B move)', beside.moves.length);
   await sleep(1_000);
   const besideDelivery = receiver.latenciesOf(bPath);
   const failedAnswers = receiver.failedAnswers;
@@ -334,6 +358,8 @@ async function isolationPhase(h: Harness, receiver: CountingReceiver): Promise<v
   record('isolation: B delivery latency, alone', show(aloneDelivery));
   record('isolation: B delivery latency, beside A', show(besideDelivery));
   record('isolation: B beside A ÷ alone, p50 / p99 (moves; deliveries)', `${ratio(beside.moves, alone.moves, 50)} / ${ratio(beside.moves, alone.moves, 99)}; ${ratio(besideDelivery, aloneDelivery, 50)} / ${ratio(besideDelivery, aloneDelivery, 99)}`);
+  record("isolation: B's deliveries, alone", await deliveryBreakdown(h, bSubs.ids[0]!, aloneFrom, aloneTo));
+  record("isolation: B's deliveries, beside A", await deliveryBreakdown(h, bSubs.ids[0]!, besideFrom, new Date(phaseEnd)));
   record("isolation: B's first workflow task, alone", await moveBreakdown(h, alone.stopIds));
   record("isolation: B's first workflow task, beside A", await moveBreakdown(h, beside.stopIds));
   record('isolation: B errors (non-2xx), alone / beside A', `${alone.errors} / ${beside.errors}`);

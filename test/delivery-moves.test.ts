@@ -92,4 +92,20 @@ describe('against Postgres', () => {
     await hub.db.updateTable('webhook_subscriptions').set({ consecutive_failures: 0 }).where('id', '=', sub.body.id).execute();
     expect(await claim()).toEqual(ids.slice(1, 4).sort());
   });
+  test("a claim comes back in its own order: every subscription's first delivery, then every second, so a small one is sent at the head of a big claim", async () => {
+    const big = await hub.tenant();
+    const small = await hub.tenant();
+    const subscribe = async (key: string, path: string) =>
+      (await hub.call('POST', '/v1/webhooks/subscriptions', { key, body: { url: `https://receiver.example.com/${path}`, provider: 'standard', events: ['stop.created'] } })).body.id as string;
+    const bigSubs = [await subscribe(big.key, 'big-1'), await subscribe(big.key, 'big-2')];
+    const smallSub = await subscribe(small.key, 'small');
+    for (let i = 0; i < 12; i++) await createStop(hub, big.key);
+    await createStop(hub, small.key);
+    const claimed = (await claimDue(hub.db, 100, 16)).filter((c) => [...bigSubs, smallSub].includes(c.subscription_id));
+    expect(claimed).toHaveLength(25);
+    // The small tenant's one delivery is among the first round (one per subscription), not after the big one's 24.
+    expect(claimed.slice(0, 3).map((c) => c.subscription_id).sort()).toEqual([...bigSubs, smallSub].sort());
+    // Then the big tenant's two subscriptions take turns: every pair holds one of each.
+    for (let k = 3; k < 25; k += 2) expect(claimed.slice(k, k + 2).map((c) => c.subscription_id).sort()).toEqual([...bigSubs].sort());
+  });
 });

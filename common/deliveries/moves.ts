@@ -147,7 +147,7 @@ const lockInLine = (only: RawBuilder<unknown>, perSubscription: number): RawBuil
  * their schedule exactly: they are never held back by probing.
  */
 export async function claimDue(db: Db, limit: number, perSubscription: number): Promise<ClaimedDelivery[]> {
-  const { rows } = await sql<ClaimedDelivery>`
+  const { rows } = await sql<ClaimedDelivery & { claim_order: string }>`
     -- Every subscription with deliveries waiting, one index probe each (a skip scan of the due index).
     with recursive queued(subscription_id) as (
       (select subscription_id from webhook_deliveries where status = 'pending' order by subscription_id limit 1)
@@ -195,8 +195,8 @@ ${lockInLine(sql`room.probing and w.attempt_count > 0`, perSubscription)}
         for update of w skip locked
       ) f
     ), chosen as (
-      select id from picked order by place, turn, oldest limit ${limit}
-    )
+      select id, row_number() over (order by place, turn, oldest) as claim_order from picked order by place, turn, oldest limit ${limit}
+    ), leased as (
     update webhook_deliveries d
     set lease_until = now() + make_interval(secs => case s.provider ${leaseSeconds} else ${30 + LEASE_MARGIN_SECONDS}::int end)
     from chosen, webhook_subscriptions s, events e left join stops st on e.subject_type = 'stop' and st.id = e.subject_id
@@ -205,8 +205,12 @@ ${lockInLine(sql`room.probing and w.attempt_count > 0`, perSubscription)}
       s.provider, s.url, s.secret_enc, s.previous_secret_enc, s.previous_secret_expires_at, s.retry_schedule,
       (s.is_active and s.deleted_at is null) as subscription_active,
       e.id as event_id, e.type as event_type, e.created_at as event_created_at, e.subject_id, e.previous_status, e.payload,
-      st.trip_id`.execute(db);
-  return rows;
+      st.trip_id, chosen.claim_order
+    )
+    -- In the claim's own order (every subscription's first, then its second ...): an UPDATE
+    -- returns rows in no particular order, and the sender sends them in the order given.
+    select * from leased order by claim_order`.execute(db);
+  return rows.map(({ claim_order: _order, ...d }) => d);
 }
 
 /** A delivery leased for a subscription switched off since it was queued: it goes no further. */

@@ -7,6 +7,11 @@
  * take the same row). A receiver that hangs therefore holds at most its own few slots; everyone
  * else's deliveries keep flowing. A lease outlives the dialect's timeout; if a worker dies
  * holding one, the delivery is taken again when it runs out (same message id).
+ *
+ * Claiming and sending are two loops: claims go on while a big claim is still being sent, and
+ * what was claimed waits in a FairQueue, subscriptions in turns, sent a slice at a time. Building
+ * and signing a try is synchronous, so sending a claim of hundreds in one go (an import to 25
+ * failing receivers) held another tenant's next claim, and the answers already in, behind it.
  */
 import type { QueueLimits } from '../../common/config';
 import type { Db } from '../../common/db/connect';
@@ -14,12 +19,18 @@ import { CHANNELS } from '../../common/events/notify';
 import type { Logger } from '../../common/logger';
 import { listen, type Listener } from '../../common/db/listen';
 import { Coalescer } from '../coalescer';
+import { FairQueue } from './fair-queue';
 import { cancelLeased, type ClaimedDelivery, claimDue } from '../../common/deliveries/moves';
 import type { SendTry, SentTry } from './send-try';
 import type { TryRecorder } from './try-recorder';
 
+/** Tries built and sent before the event loop takes answers, notifications and claims again. */
+const SEND_SLICE = 8;
+
 export class DeliveryQueueConsumer {
+  /** Claimed and not yet recorded: waiting to be sent, or being sent. */
   private inFlight = 0;
+  private readonly claimed = new FairQueue<ClaimedDelivery>();
   /** The last claim found more due work than it could take. */
   private behind = false;
   private listener: Listener | undefined;
@@ -27,6 +38,7 @@ export class DeliveryQueueConsumer {
   private idle: (() => void) | undefined;
   private readonly dueTimers = new Set<NodeJS.Timeout>();
   private readonly passes = new Coalescer(() => this.drain());
+  private readonly sending = new Coalescer(() => this.sendClaimed());
 
   constructor(
     private readonly deps: { db: Db; send: SendTry; recorder: TryRecorder; logger: Logger; limits: QueueLimits },
@@ -67,6 +79,7 @@ export class DeliveryQueueConsumer {
     for (const timer of this.dueTimers) clearTimeout(timer);
     await this.listener?.stop();
     await this.passes.stop();
+    await this.sending.stop();
     if (this.inFlight > 0) await new Promise<void>((r) => (this.idle = r));
     await this.deps.recorder.drain();
   }
@@ -81,7 +94,9 @@ export class DeliveryQueueConsumer {
           return; // a finishing try wakes the next pass
         }
         const claimed = await claimDue(db, room, limits.perSubscription);
-        for (const d of claimed) this.dispatch(d);
+        for (const d of claimed) this.claimed.push(d.subscription_id, d);
+        this.inFlight += claimed.length;
+        if (claimed.length > 0) this.sending.wake();
         this.behind = claimed.length === room;
         if (!this.behind) return;
       }
@@ -91,8 +106,14 @@ export class DeliveryQueueConsumer {
     }
   }
 
+  private async sendClaimed(): Promise<void> {
+    while (this.claimed.size > 0) {
+      for (let i = 0; i < SEND_SLICE && this.claimed.size > 0; i++) this.dispatch(this.claimed.shift()!);
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
   private dispatch(d: ClaimedDelivery): void {
-    this.inFlight++;
     void this.sendAndRecord(d)
       .catch((err: unknown) => this.deps.logger.error({ err: (err as Error).message, delivery_id: d.id }, 'delivery try lost before it was recorded'))
       .finally(() => {
