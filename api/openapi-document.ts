@@ -4,7 +4,7 @@
  * tests hold the Express routes to it, and its document is generated from the same zod schemas
  * that validate the requests.
  */
-import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, zodToOpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 
 export interface Operation<Scope extends string = string> {
@@ -27,8 +27,45 @@ export interface Operation<Scope extends string = string> {
 
 export const openApiPath = (expressPath: string): string => expressPath.replace(/:([A-Za-z_]+)/g, '{$1}');
 
+const camel = (segment: string): string => segment.replace(/\.json$/, '').replace(/[-_.]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const pascal = (segment: string): string => camel(segment).replace(/^./, (c) => c.toUpperCase());
+/** A list page: its items under `data` or `items`. */
+const isPage = (schema: z.ZodType | undefined): boolean => schema instanceof z.ZodObject && ('data' in schema.shape || 'items' in schema.shape);
+
+/**
+ * An operation's id, by one rule from its method and path (below `base`), so every id follows
+ * the same convention and stays as stable as the path: the resource's segments, then the verb.
+ * `GET /v1/stops` stops.list, `POST /v1/stops` stops.create, `GET /v1/stops/:id` stops.get,
+ * `PATCH` …update, `DELETE` …delete, `POST /v1/stops/:id/pick-up` stops.pickUp,
+ * `GET /v1/stops/:id/history` stops.getHistory, `GET /v1/me` me.get.
+ */
+export function operationIdOf(o: Pick<Operation, 'method' | 'path' | 'response'>, base: string): string {
+  const segments = (o.path.startsWith(`${base}/`) ? o.path.slice(base.length) : o.path).split('/').filter(Boolean);
+  const isParam = (s: string | undefined) => s?.startsWith(':') ?? false;
+  const last = segments.at(-1);
+  const afterParam = segments.length >= 2 && !isParam(last) && isParam(segments.at(-2));
+  const resource = segments.filter((s, i) => !isParam(s) && !(afterParam && i === segments.length - 1)).map(camel).join('.');
+  let verb: string;
+  if (afterParam) verb = o.method === 'get' ? `get${pascal(last!)}` : camel(last!);
+  else if (isParam(last)) {
+    if (o.method === 'post') throw new Error(`POST ${o.path}: a POST to an item names its action (…/:id/assign)`);
+    verb = { get: 'get', patch: 'update', delete: 'delete' }[o.method];
+  }
+  else verb = { get: isPage(o.response) ? 'list' : 'get', post: 'create', patch: 'update', delete: 'delete' }[o.method];
+  return `${resource}.${verb}`;
+}
+
 export interface DocumentInfo {
   title: string;
+  /** The prefix operation ids leave out (`/v1`). */
+  base: string;
+  /** Every tag the operations use, with what it groups. */
+  tags: Record<string, string>;
+  /**
+   * Named component schemas (`Stop`, `Error`, …): wherever an operation uses one of these very
+   * schemas, the document has a `$ref` to it, so generated clients get a class per name.
+   */
+  components: Record<string, z.ZodType>;
   version: string;
   description: string;
   /** How a caller presents its credentials, for the bearer scheme's description. */
@@ -88,11 +125,26 @@ function tightenStrings(schema: unknown): void {
 export function buildOpenApiDocument(operations: readonly Operation[], info: DocumentInfo): object {
   const registry = new OpenAPIRegistry();
   const bearer = registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: info.credentials });
+  // zod-to-openapi's registry names that very schema instance wherever it is used, nested in a
+  // page or a list too: each becomes a component and a $ref. (Its register() would name a copy.)
+  for (const [name, schema] of Object.entries(info.components)) {
+    const meta = zodToOpenAPIRegistry.get(schema);
+    const named = (meta?._internal as { refId?: string } | undefined)?.refId;
+    if (named === undefined) zodToOpenAPIRegistry.add(schema, { ...meta, _internal: { ...meta?._internal, refId: name } });
+    else if (named !== name) throw new Error(`one schema named twice: ${named} and ${name}`);
+  }
+  const ids = new Map<string, Operation>();
   for (const o of operations) {
+    if (!(o.tag in info.tags)) throw new Error(`${o.method} ${o.path}: tag ${o.tag} has no description`);
+    const operationId = operationIdOf(o, info.base);
+    const twin = ids.get(operationId);
+    if (twin) throw new Error(`${o.method} ${o.path} and ${twin.method} ${twin.path} would both be ${operationId}`);
+    ids.set(operationId, o);
     const names = [...o.path.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]!);
     registry.registerPath({
       method: o.method,
       path: openApiPath(o.path),
+      operationId,
       tags: [o.tag],
       summary: o.summary,
       description: o.scope && o.scope !== 'any' ? `Scope: \`${o.scope}\`` : undefined,
@@ -116,15 +168,21 @@ export function buildOpenApiDocument(operations: readonly Operation[], info: Doc
   }
   const doc = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
-    info: { title: info.title, version: info.version, description: info.description },
+    info: { title: info.title, version: info.version, description: info.description, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
     servers: [{ url: '/' }],
-  }) as unknown as { paths: Record<string, Record<string, Json>> };
+    tags: Object.entries(info.tags).map(([name, description]) => ({ name, description })),
+  }) as unknown as { paths: Record<string, Record<string, Json>>; components?: { schemas?: Record<string, Json> } };
+  /** A named body's own schema (its component), so the rules below are stated once, on it. */
+  const resolve = (schema: Json | undefined): Json | undefined => {
+    const ref = schema?.$ref;
+    return typeof ref === 'string' ? doc.components?.schemas?.[ref.replace('#/components/schemas/', '')] : schema;
+  };
   // What the generator cannot see in the zod schemas: refinements, stated as JSON Schema.
   for (const o of operations) {
     const op = doc.paths[openApiPath(o.path)]?.[o.method];
     if (!op) continue;
     const body = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.['application/json'] as Json | undefined;
-    const schema = body?.schema as Json | undefined;
+    const schema = resolve(body?.schema as Json | undefined);
     // A change must change something.
     if (o.method === 'patch' && schema && schema.type === 'object') schema.minProperties = 1;
     info.refine?.(o, { requestSchema: schema, parameters: (op.parameters as Json[] | undefined) ?? [] });

@@ -86,8 +86,11 @@ describe('OpenAPI and the docs page', () => {
     expect(res.body.openapi).toBe('3.1.0');
     for (const o of OPERATIONS) expect(res.body.paths[openApiPath(o.path)]?.[o.method]).toBeDefined();
     const create = res.body.paths['/v1/stops'].post;
-    const schema = create.requestBody.content['application/json'].schema;
-    expect(JSON.stringify(schema)).toContain('payment_method');
+    // The body is the named StopCreate component, and the page of stops refers to Stop.
+    expect(create.operationId).toBe('stops.create');
+    expect(create.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/StopCreate' });
+    expect(JSON.stringify(res.body.components.schemas.StopCreate)).toContain('payment_method');
+    expect(JSON.stringify(res.body.paths['/v1/stops'].get.responses['200'])).toContain('#/components/schemas/Stop"');
     expect(JSON.stringify(res.body.paths['/v1/stops'].get.parameters)).toContain('updated_since');
   });
 

@@ -19,6 +19,7 @@ import {
   partnerSubscriptionPatchSchema,
   partnerSubscriptionSchema,
   partnerValidationErrorSchema,
+  polledEventSchema,
   polledEventsSchema,
   rateLimitStatusSchema,
   statusHistoryQuerySchema,
@@ -71,6 +72,33 @@ export const PARTNER_OPERATIONS: Operation<PartnerScope>[] = [
 export function buildPartnerDocument(): object {
   return buildOpenApiDocument(PARTNER_OPERATIONS, {
     title: 'Naveera Partner API (Dispatch Hub)',
+    base: PARTNER_BASE,
+    tags: {
+      System: 'Health, time, versions and this document; no credentials needed',
+      Account: 'The presented credentials: partner, scopes, tier and rate limits',
+      Trips: 'The trips you handed to providers on this hub, personal data hidden',
+      Webhooks: 'Subscriptions in the naveera dialect, deliveries, and events polling',
+    },
+    components: {
+      Error: partnerErrorSchema,
+      ValidationError: partnerValidationErrorSchema,
+      Health: partnerHealthSchema,
+      Changelog: partnerChangelogSchema,
+      Me: partnerMeSchema,
+      RateLimitStatus: rateLimitStatusSchema,
+      Trip: tripSchema,
+      TripPage: tripPageSchema,
+      TripGroupPage: tripGroupPageSchema,
+      StatusHistory: statusHistorySchema,
+      Subscription: partnerSubscriptionSchema,
+      SubscriptionCreate: partnerSubscriptionCreateSchema,
+      SubscriptionPatch: partnerSubscriptionPatchSchema,
+      Delivery: partnerDeliverySchema,
+      DeliveryPage: partnerDeliveryPageSchema,
+      DeliveryRetry: deliveryRetrySchema,
+      PolledEvent: polledEventSchema,
+      PolledEvents: polledEventsSchema,
+    },
     version: NAVEERA_API_VERSION,
     description:
       'For brokers: the trips handed to providers on this hub (personal data hidden), webhook subscriptions in the naveera dialect, deliveries and events polling. ' +
