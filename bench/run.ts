@@ -331,7 +331,7 @@ async function isolationPhase(h: Harness, receiver: CountingReceiver): Promise<v
   ]);
   const cpuBeside = cpu();
   const phaseEnd = Date.now();
-  await statements('isolation, beside A (per B move)', beside.moves.length);
+  await statements('isolation, beside A', beside.moves.length, 'B move');
   await sleep(1_000);
   const besideDelivery = receiver.latenciesOf(bPath);
   const failedAnswers = receiver.failedAnswers;
